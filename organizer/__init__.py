@@ -1,0 +1,1 @@
+"""Organizer: client questionnaires as code."""
