@@ -1,0 +1,281 @@
+"""Checks of one question's modifiers: which apply to its type, their values, min <= max."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import assert_never
+
+from .. import ast as a
+from ..diagnostics import DiagnosticBag
+from .expressions import ExprChecker, is_date
+from .names import check_identifier
+from .scope import Symbol
+from .suggest import did_you_mean
+
+T = a.QuestionType
+_COMMON = {"required", "when", "help", "default", "prefill", "message"}
+ALLOWED: dict[a.QuestionType, set[str]] = {
+    T.TEXT: {"min", "max", "pattern", "placeholder"},
+    T.TEXTAREA: {"min", "max", "placeholder"},
+    T.NUMBER: {"min", "max", "placeholder"},
+    T.INTEGER: {"min", "max", "placeholder"},
+    T.MONEY: {"min", "max", "currency", "placeholder"},
+    T.DATE: {"min", "max"},
+    T.EMAIL: {"placeholder"},
+    T.PHONE: {"placeholder"},
+    T.YESNO: set(),
+    T.CHOICE: {"option", "from", "as"},
+    T.MULTICHOICE: {"option", "from", "min", "max"},
+    T.FILE: {"accept", "max", "max_size"},
+}
+NO_DEFAULT = {T.MULTICHOICE, T.FILE}
+SIZE_UNITS = {"KB": 1024, "MB": 1024**2, "GB": 1024**3}
+MAX_SIZE_BYTES = 10 * 1024**3
+MAX_SAFE_INTEGER = 2**53 - 1
+_EXTENSION = re.compile(r"[a-z0-9]{1,10}")
+_CURRENCY = re.compile(r"[A-Z]{3}")
+
+
+def modifier_name(modifier: a.Modifier) -> str:
+    match modifier:
+        case a.Required():
+            return "required"
+        case a.When():
+            return "when"
+        case a.TextModifier():
+            return modifier.kind.value
+        case a.Default():
+            return "default"
+        case a.Prefill():
+            return "prefill"
+        case a.Bound():
+            return modifier.kind.value
+        case a.Pattern():
+            return "pattern"
+        case a.Currency():
+            return "currency"
+        case a.Option():
+            return "option"
+        case a.From():
+            return "from"
+        case a.As():
+            return "as"
+        case a.Accept():
+            return "accept"
+        case a.MaxSize():
+            return "max_size"
+        case _:
+            assert_never(modifier)
+
+
+class QuestionChecker:
+    """Checks one question's modifiers; expression and text checks are delegated."""
+
+    def __init__(self, bag: DiagnosticBag, exprs: ExprChecker, check_text: Callable[[a.Text], None],
+                 option_lists: dict[str, a.OptionList], question_ids: set[str],
+                 context: dict[tuple[str, ...], str]) -> None:
+        self.bag = bag
+        self.exprs = exprs
+        self.check_text = check_text
+        self.option_lists = option_lists
+        self.question_ids = question_ids
+        self.context = context
+
+    def check(self, q: a.Question, symbol: Symbol) -> None:
+        """Check `q`'s modifiers and fill `symbol.options`."""
+        seen: dict[str, a.Modifier] = {}
+        allowed = ALLOWED[q.type] | _COMMON
+        for modifier in q.modifiers:
+            name = modifier_name(modifier)
+            if name not in allowed:
+                self.bag.error(modifier.span, "modifier-not-allowed", f"`{name}` does not apply to a {q.type.value} question",
+                               did_you_mean(name, allowed) or "remove it",
+                               f"a {q.type.value} question takes: " + ", ".join(sorted(allowed)))
+                continue
+            if name in seen and name != "option":
+                self.bag.error(modifier.span, "duplicate-modifier", f"`{name}` is given twice",
+                               "remove one", f"first given on line {seen[name].span.line}")
+                continue
+            seen[name] = modifier
+            self._modifier(q, modifier)
+        symbol.options = self._options(q, seen)
+        self._bounds(q, seen)
+        if "default" in seen:
+            self._default(q, seen["default"], symbol.options)  # type: ignore[arg-type]
+
+    def _modifier(self, q: a.Question, modifier: a.Modifier) -> None:
+        match modifier:
+            case a.Required(condition=None) | a.As() | a.Bound() | a.Default() | a.From() | a.Option():
+                if isinstance(modifier, a.Option):
+                    self.check_text(modifier.label)
+            case a.Required(condition=condition) if condition is not None:
+                self.exprs.condition(condition)
+            case a.When():
+                self.exprs.condition(modifier.condition)
+            case a.TextModifier():
+                self.check_text(modifier.text)
+            case a.Prefill():
+                self._prefill(q, modifier)
+            case a.Pattern():
+                self._pattern(modifier)
+            case a.Currency():
+                if not _CURRENCY.fullmatch(modifier.code.value):
+                    self.bag.error(modifier.code.span, "currency", f"\"{modifier.code.value}\" is not a currency code",
+                                   'use a three-letter ISO 4217 code such as "USD" or "EUR"')
+            case a.Accept():
+                self._accept(modifier)
+            case a.MaxSize():
+                self._size(modifier.size)
+            case _:
+                assert_never(modifier)
+
+    # --- options ------------------------------------------------------------------------
+
+    def _options(self, q: a.Question, seen: dict[str, a.Modifier]) -> tuple[str, ...]:
+        if q.type not in (T.CHOICE, T.MULTICHOICE):
+            return ()
+        inline = [m for m in q.modifiers if isinstance(m, a.Option)]
+        source = seen.get("from")
+        if inline and isinstance(source, a.From):
+            self.bag.error(source.span, "options-and-from", "a question takes either `option` lines or `from`, not both",
+                           "remove one")
+        if isinstance(source, a.From):
+            listed = self.option_lists.get(source.list_id.value)
+            if listed is None:
+                self.bag.error(source.list_id.span, "unknown-list", f"no option list named `{source.list_id.value}`",
+                               did_you_mean(source.list_id.value, self.option_lists))
+                return ()
+            return tuple(o.id.value for o in listed.options)
+        if not inline:
+            self.bag.error(q.id.span, "no-options", f"{q.type.value} `{q.id.value}` has no options",
+                           "add `option ID \"Label\"` lines in braces, or `from LIST`")
+        return check_option_ids(self.bag, inline)
+
+    # --- bounds -------------------------------------------------------------------------
+
+    def _bounds(self, q: a.Question, seen: dict[str, a.Modifier]) -> None:
+        low, high = seen.get("min"), seen.get("max")
+        values = {}
+        for bound in (low, high):
+            if isinstance(bound, a.Bound):
+                values[bound.kind] = self._bound_value(q, bound)
+        lo, hi = values.get(a.BoundKind.MIN), values.get(a.BoundKind.MAX)
+        if lo is not None and hi is not None and lo > hi and isinstance(high, a.Bound):
+            self.bag.error(high.span, "min-above-max", f"`max` ({_show(hi)}) is below `min` ({_show(lo)})",
+                           "no answer can satisfy both")
+        if q.type is T.MULTICHOICE and isinstance(lo, int) and lo > len(self._count_options(q, seen)) > 0:
+            assert isinstance(low, a.Bound)
+            self.bag.error(low.span, "min-above-options", f"`min {lo}` asks for more selections than there are options")
+
+    def _count_options(self, q: a.Question, seen: dict[str, a.Modifier]) -> list[object]:
+        source = seen.get("from")
+        if isinstance(source, a.From) and source.list_id.value in self.option_lists:
+            return list(self.option_lists[source.list_id.value].options)
+        return [m for m in q.modifiers if isinstance(m, a.Option)]
+
+    def _bound_value(self, q: a.Question, bound: a.Bound) -> int | float | str | None:
+        value = bound.value
+        what = bound.kind.value
+        if q.type is T.DATE:
+            if isinstance(value, a.Today):
+                return None
+            if isinstance(value, a.String) and is_date(value.value):
+                return value.value
+            self.bag.error(value.span, "bad-bound", f"`{what}` of a date must be a date",
+                           'write "YYYY-MM-DD" or `today`')
+            return None
+        if not isinstance(value, a.Number):
+            self.bag.error(value.span, "bad-bound", f"`{what}` of a {q.type.value} question must be a number")
+            return None
+        counts = q.type in (T.TEXT, T.TEXTAREA, T.MULTICHOICE, T.FILE)
+        if (counts or q.type is T.INTEGER) and not isinstance(value.value, int):
+            self.bag.error(value.span, "bad-bound", f"`{what}` must be a whole number here")
+            return None
+        if counts and value.value < (1 if q.type is T.FILE else 0):
+            self.bag.error(value.span, "bad-bound", f"`{what}` cannot be {value.value} here")
+            return None
+        if abs(value.value) > MAX_SAFE_INTEGER:
+            self.bag.error(value.span, "bound-too-large", f"`{what}` is beyond ±{MAX_SAFE_INTEGER:,}",
+                           "numbers this large lose precision in browsers")
+            return None
+        return value.value
+
+    # --- other modifiers ----------------------------------------------------------------
+
+    def _default(self, q: a.Question, default: a.Default, options: tuple[str, ...]) -> None:
+        value = default.value
+        if q.type in NO_DEFAULT:
+            self.bag.error(default.span, "modifier-not-allowed", f"a {q.type.value} question cannot have a `default`")
+            return
+        expected = {T.NUMBER: a.Number, T.INTEGER: a.Number, T.MONEY: a.Number, T.YESNO: a.Boolean}.get(q.type, a.String)
+        if not isinstance(value, expected):
+            kind = {a.Number: "a number", a.Boolean: "yes or no", a.String: "a string"}[expected]
+            self.bag.error(value.span, "bad-default", f"the default of a {q.type.value} question must be {kind}")
+        elif q.type is T.INTEGER and not isinstance(value.value, int):
+            self.bag.error(value.span, "bad-default", "the default of an integer question must be a whole number")
+        elif q.type is T.DATE and isinstance(value, a.String) and not is_date(value.value):
+            self.bag.error(value.span, "bad-default", "the default of a date question must be \"YYYY-MM-DD\"")
+        elif q.type is T.CHOICE and isinstance(value, a.String) and options and value.value not in options:
+            self.bag.error(value.span, "unknown-option", f"\"{value.value}\" is not an option of choice '{q.id.value}'",
+                           did_you_mean(value.value, options, quote='"'))
+
+    def _prefill(self, q: a.Question, prefill: a.Prefill) -> None:
+        path = prefill.path
+        shown = ".".join(path)
+        if q.type is T.FILE:
+            self.bag.error(prefill.span, "modifier-not-allowed", "a file question cannot be prefilled")
+        elif path[0] == "previous":
+            if len(path) != 2 or path[1] not in self.question_ids:
+                self.bag.error(prefill.span, "bad-prefill", f"`{shown}` names no question of this template",
+                               did_you_mean(path[-1], self.question_ids), "write `previous.ID` with a question id")
+        elif path not in self.context:
+            candidates = [".".join(p) for p in self.context if len(p) > 1] + ["previous.ID"]
+            self.bag.error(prefill.span, "bad-prefill", f"cannot prefill from `{shown}`",
+                           did_you_mean(shown, candidates) or "use `client.*`, `firm.*` or `previous.ID`")
+
+    def _pattern(self, pattern: a.Pattern) -> None:
+        from ..regex_subset import check_pattern
+
+        result = check_pattern(pattern.regex.value)
+        if result.error is not None:
+            span = pattern.regex.span
+            self.bag.error(span, "bad-pattern", result.error.message, result.error.hint)
+
+    def _accept(self, accept: a.Accept) -> None:
+        seen: set[str] = set()
+        for item in accept.types:
+            ext = item.value
+            if ext.startswith("."):
+                self.bag.error(item.span, "bad-accept", f"write the extension without the dot: \"{ext[1:]}\"")
+            elif not _EXTENSION.fullmatch(ext):
+                self.bag.error(item.span, "bad-accept", f"\"{ext}\" is not a file extension",
+                               'write lower-case extensions such as "pdf", "jpg"')
+            elif ext in seen:
+                self.bag.error(item.span, "bad-accept", f"\"{ext}\" is listed twice")
+            seen.add(ext)
+
+    def _size(self, size: a.Size) -> None:
+        if size.unit not in SIZE_UNITS:
+            self.bag.error(size.span, "bad-size", f"unknown size unit `{size.unit}`",
+                           did_you_mean(size.unit, SIZE_UNITS) or "use KB, MB or GB")
+            return
+        total = size.amount * SIZE_UNITS[size.unit]
+        if total < 1 or total > MAX_SIZE_BYTES:
+            self.bag.error(size.span, "bad-size", "a file size limit must be between 1KB and 10GB")
+
+
+def check_option_ids(bag: DiagnosticBag, options: list[a.Option] | tuple[a.Option, ...]) -> tuple[str, ...]:
+    """Option ids must be valid identifiers and unique; returns them in order."""
+    seen: dict[str, a.Option] = {}
+    for option in options:
+        check_identifier(bag, option.id, "an option id", reserved_ok=True)
+        if option.id.value in seen:
+            bag.error(option.id.span, "duplicate-option", f"option `{option.id.value}` is listed twice",
+                      "second listing", f"first listed on line {seen[option.id.value].span.line}")
+        seen.setdefault(option.id.value, option)
+    return tuple(seen)
+
+
+def _show(value: object) -> str:
+    return f'"{value}"' if isinstance(value, str) else str(value)
