@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 import threading
 from collections.abc import Iterator
@@ -83,6 +84,8 @@ def parse(text: str, file: str = "<string>") -> ParseResult:
     with _lock:
         parser = _get_parser()
         _builder.reset(file)
+        collecting = gc.isenabled()
+        gc.disable()  # the parse allocates many objects and frees none: collection is wasted work
         try:
             module = parser.parse(text + "\n")
         except TooDeep as exc:
@@ -91,6 +94,9 @@ def parse(text: str, file: str = "<string>") -> ParseResult:
                 "this is nested too deeply", ("split the condition or flatten the blocks",)),))
         except UnexpectedInput as exc:
             return ParseResult(None, warnings + (describe_syntax_error(exc, text, file, _literals),))
+        finally:
+            if collecting:
+                gc.enable()
         problems = tuple(_builder.problems)
     return ParseResult(module, warnings + problems)
 

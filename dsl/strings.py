@@ -97,6 +97,13 @@ class _Decoder:
 
 def decode(raw_token: str, file: str, line: int, column: int) -> tuple[Text, list[Diagnostic]]:
     """Turn a string token (quotes included) into a `Text` and its diagnostics."""
+    if "\\" not in raw_token and not raw_token.startswith('"""') and "<<" not in raw_token:
+        # The common case, a plain one-line string: no escapes, no shortcodes.
+        span = Span(file, line, column, line, column + len(raw_token))
+        body = raw_token[1:-1]
+        if len(body) <= MAX_STRING_LENGTH:
+            parts: tuple[TextPart, ...] = (Chunk(body, Span(file, line, column + 1, line, column + 1 + len(body))),) if body else ()
+            return Text(parts, span), []
     triple = raw_token.startswith('"""')
     quote = 3 if triple else 1
     decoder = _Decoder(file)
