@@ -9,6 +9,7 @@ from .ast import Module, Template
 from .check import check_module
 from .config import DEFAULT_CONFIG, LibraryConfig
 from .diagnostics import Diagnostic, DiagnosticBag, Severity, Span
+from .gcpause import gc_paused
 from .parse import parse
 
 
@@ -31,11 +32,12 @@ class CheckResult:
 
 def check_source(text: str, file: str = "<string>", config: LibraryConfig | None = None) -> CheckResult:
     """Parse and check one template's text; never raises for bad input."""
-    parsed = parse(text, file)
     bag = DiagnosticBag()
-    bag.extend(parsed.diagnostics)
-    if parsed.module is not None:
-        check_module(parsed.module, config or DEFAULT_CONFIG, bag)
+    with gc_paused():
+        parsed = parse(text, file)
+        bag.extend(parsed.diagnostics)
+        if parsed.module is not None:
+            check_module(parsed.module, config or DEFAULT_CONFIG, bag)
     return CheckResult(file, text, parsed.module, bag.sorted())
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import re
 import threading
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ from lark.exceptions import UnexpectedInput
 from .ast import Module
 from .build_ast import MAX_NESTING, AstBuilder, TooDeep
 from .diagnostics import Diagnostic, Severity, Span
+from .gcpause import gc_paused
 from .syntax_errors import describe_syntax_error
 
 _BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -84,19 +84,15 @@ def parse(text: str, file: str = "<string>") -> ParseResult:
     with _lock:
         parser = _get_parser()
         _builder.reset(file)
-        collecting = gc.isenabled()
-        gc.disable()  # the parse allocates many objects and frees none: collection is wasted work
         try:
-            module = parser.parse(text + "\n")
+            with gc_paused():
+                module = parser.parse(text + "\n")
         except TooDeep as exc:
             return ParseResult(None, warnings + (Diagnostic(
                 exc.span, Severity.ERROR, "too-deep", f"{exc.what} nest too deep (limit {MAX_NESTING})",
                 "this is nested too deeply", ("split the condition or flatten the blocks",)),))
         except UnexpectedInput as exc:
             return ParseResult(None, warnings + (describe_syntax_error(exc, text, file, _literals),))
-        finally:
-            if collecting:
-                gc.enable()
         problems = tuple(_builder.problems)
     return ParseResult(module, warnings + problems)
 

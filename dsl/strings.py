@@ -97,13 +97,11 @@ class _Decoder:
 
 def decode(raw_token: str, file: str, line: int, column: int) -> tuple[Text, list[Diagnostic]]:
     """Turn a string token (quotes included) into a `Text` and its diagnostics."""
-    if "\\" not in raw_token and not raw_token.startswith('"""') and "<<" not in raw_token:
-        # The common case, a plain one-line string: no escapes, no shortcodes.
-        span = Span(file, line, column, line, column + len(raw_token))
-        body = raw_token[1:-1]
-        if len(body) <= MAX_STRING_LENGTH:
-            parts: tuple[TextPart, ...] = (Chunk(body, Span(file, line, column + 1, line, column + 1 + len(body))),) if body else ()
-            return Text(parts, span), []
+    if "\\" not in raw_token and not raw_token.startswith('"""') and len(raw_token) <= MAX_STRING_LENGTH:
+        # The common case, a one-line string without escapes: split it without decoding.
+        parts = _split_plain(raw_token[1:-1], file, line, column + 1)
+        if parts is not None:
+            return Text(tuple(parts), Span(file, line, column, line, column + len(raw_token))), []
     triple = raw_token.startswith('"""')
     quote = 3 if triple else 1
     decoder = _Decoder(file)
@@ -117,6 +115,30 @@ def decode(raw_token: str, file: str, line: int, column: int) -> tuple[Text, lis
             f"string is {len(chars):,} characters long (limit {MAX_STRING_LENGTH:,})"))
         return Text((Chunk("".join(c.value for c in chars[:MAX_STRING_LENGTH]), span),), span), decoder.problems
     return Text(tuple(_split_shortcodes(chars, decoder)), span), decoder.problems
+
+
+def _split_plain(body: str, file: str, line: int, column: int) -> list[TextPart] | None:
+    """Chunks and shortcodes of an escape-free one-line string; None if a shortcode is malformed."""
+    parts: list[TextPart] = []
+    pos = 0
+    while (start := body.find("<<", pos)) >= 0:
+        close = body.find(">>", start + 2)
+        match = _SHORTCODE.fullmatch(body, start + 2, close) if close >= 0 else None
+        if match is None:
+            return None  # the careful path reports it
+        if start > pos:
+            parts.append(Chunk(body[pos:start], Span(file, line, column + pos, line, column + start)))
+        parts.append(_from_match(match, Span(file, line, column + start, line, column + close + 2)))
+        pos = close + 2
+    if pos < len(body):
+        parts.append(Chunk(body[pos:], Span(file, line, column + pos, line, column + len(body))))
+    return parts
+
+
+def _from_match(match: re.Match[str], span: Span) -> Shortcode:
+    offset = int(match["offset"] or 0) * (-1 if match["sign"] == "-" else 1)
+    fallback = match["fallback"].strip() if match["fallback"] is not None else None
+    return Shortcode(tuple(match["path"].split(".")), offset, fallback, span)
 
 
 def _split_shortcodes(chars: list[_Char], decoder: _Decoder) -> list[TextPart]:
@@ -172,6 +194,4 @@ def _shortcode(chars: list[_Char], start: int, close: int, decoder: _Decoder) ->
             span, Severity.ERROR, "bad-shortcode", f"`<<{body}>>` is not a shortcode",
             "write `<<path>>`, `<<path + 1>>` or `<<path | fallback>>`"))
         return Shortcode(("",), 0, None, span)
-    offset = int(match["offset"] or 0) * (-1 if match["sign"] == "-" else 1)
-    fallback = match["fallback"].strip() if match["fallback"] is not None else None
-    return Shortcode(tuple(match["path"].split(".")), offset, fallback, span)
+    return _from_match(match, span)

@@ -49,6 +49,7 @@ class TemplateChecker:
         self.env = Env(declared={}, everywhere={}, context=config.context)
         self.exprs = ExprChecker(bag, self.env)
         self.sections: list[str] = []
+        self.section_order: list[str] = []
         self.question_count = 0
 
     # --- the template -------------------------------------------------------------------
@@ -64,6 +65,7 @@ class TemplateChecker:
         if template.reminders is not None:
             self._reminders(template.reminders)
         self._collect(template.items, None)
+        self.section_order = [n for n, s in self.env.everywhere.items() if s.what == "section"]
         questions = QuestionChecker(self.bag, self.exprs, self.check_text, self.lists,
                                     {n for n, s in self.env.everywhere.items() if s.question_type}, self.env.context)
         self.questions = questions
@@ -228,14 +230,14 @@ class TemplateChecker:
             self.bag.error(goto.target.span, "goto-backward", "`goto` can only jump forward",
                            f"`{target}` is {'this section' if target == section.id.value else 'an earlier section'}")
         elif everywhere is None or everywhere.what != "section":
-            later = [n for n, s in self.env.everywhere.items() if s.what == "section" and n not in self.sections]
+            later = [n for n in self.section_order if n not in self.sections]
             self.bag.error(goto.target.span, "unknown-section", f"no section named `{target}`",
                            did_you_mean(target, [*later, "end"]) or "jump to a later section or to `end`")
         elif self._next_section_after(section.id.value) == target:
             self.bag.warning(goto.span, "goto-next", f"`{target}` is the next section, so this jump skips nothing")
 
     def _next_section_after(self, current: str) -> str | None:
-        order = [n for n, s in self.env.everywhere.items() if s.what == "section"]
+        order = self.section_order
         index = order.index(current) if current in order else -1
         return order[index + 1] if 0 <= index < len(order) - 1 else None
 
