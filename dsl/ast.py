@@ -257,8 +257,9 @@ class Bound:
 
 @dataclass(frozen=True, slots=True)
 class Pattern:
+    """`pattern "regex"`; a following `message "..."` is the question's own message modifier."""
+
     regex: String
-    message: Text | None = None
     span: Span = _span()
 
 

@@ -13,8 +13,8 @@ from typing import Any
 from lark import Token, Transformer
 
 from . import ast as a
-from .diagnostics import Diagnostic, Span
-from .strings import decode
+from .diagnostics import Diagnostic, Severity, Span
+from .strings import decode, decode_plain
 
 MAX_NESTING = 64
 
@@ -128,9 +128,15 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
         return self._nest(node, c, "blocks")
 
     def repeat(self, c: list[Any]) -> a.Repeat:
-        bounds = {t.tag: t.value for t in c if isinstance(t, _Tagged)}
+        bounds: dict[str, Any] = {}
+        for header in (x for x in c if isinstance(x, (_Tagged, a.When))):
+            tag = header.tag if isinstance(header, _Tagged) else "when"
+            if tag in bounds:
+                self.problems.append(Diagnostic(header.span, Severity.ERROR, "duplicate-modifier",
+                                                f"`{tag}` is given twice", "remove one"))
+            bounds.setdefault(tag, header.value if isinstance(header, _Tagged) else header.condition)
         node = a.Repeat(id=self._name(c[1]), title=c[2], min=bounds.get("min"), max=bounds.get("max"),
-                        when=self._when(c), items=self._items(c), span=self._span(c))
+                        when=bounds.get("when"), items=self._items(c), span=self._span(c))
         return self._nest(node, c, "blocks")
 
     def repeat_min(self, c: list[Any]) -> _Tagged:
@@ -223,7 +229,7 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
         return a.Bound(kind, node, self._span(c))
 
     def pattern(self, c: list[Any]) -> a.Pattern:
-        return a.Pattern(self._plain(c[1]), None, self._span(c))
+        return a.Pattern(self._plain(c[1]), self._span(c))
 
     def currency(self, c: list[Any]) -> a.Currency:
         return a.Currency(self._plain(c[1]), self._span(c))
@@ -256,9 +262,10 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
         return node
 
     def _plain(self, tok: Token) -> a.String:
-        text = self.text([tok])
-        value = "".join(p.value if isinstance(p, a.Chunk) else "<<" + ".".join(p.path) + ">>" for p in text.parts)
-        return a.String(value, text.span)
+        """A string that is a value (a comparison operand, a pattern, a date): no shortcodes."""
+        value, problems = decode_plain(str(tok), self.file, tok.line, tok.column)
+        self.problems.extend(problems)
+        return a.String(value, self._tok(tok))
 
     # --- expressions --------------------------------------------------------------------
 

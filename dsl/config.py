@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,7 +89,44 @@ def load_config(path: Path) -> tuple[LibraryConfig, list[Diagnostic]]:
     if not isinstance(defaults, dict):
         fail(_line_of(text, "defaults"), 1, "`defaults` must be a mapping")
         defaults = {}
+    _check_preview(preview, (), context, text, problems, file)
     return LibraryConfig(context, preview, defaults, file), problems
+
+
+def _check_preview(node: dict[str, Any], prefix: tuple[str, ...], context: dict[tuple[str, ...], str], text: str,
+                   problems: list[Diagnostic], file: str) -> None:
+    """Every preview value must name a context field and have its type."""
+    for key, value in node.items():
+        path = (*prefix, str(key))
+        line = _line_of(text, str(key))
+        span = Span(file, line, 1, line, 2)
+        if isinstance(value, dict) and any(p[: len(path)] == path for p in context):
+            _check_preview(value, path, context, text, problems, file)
+        elif path not in context:
+            known = sorted(".".join(p) for p in context)
+            problems.append(Diagnostic(span, Severity.WARNING, "config", f"preview sets `{'.'.join(path)}`, which is no context field",
+                                       "", ("declare it under `context`, or remove it; known fields: " + ", ".join(known),)))
+        elif not _has_type(value, context[path]):
+            problems.append(Diagnostic(span, Severity.ERROR, "config", f"preview value of `{'.'.join(path)}` is not a {context[path]}",
+                                       f"found {value!r}"))
+
+
+def _has_type(value: Any, kind: str) -> bool:
+    if kind == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind == "boolean":
+        return isinstance(value, bool)
+    if kind == "date":
+        return isinstance(value, datetime.date) or (isinstance(value, str) and _is_iso_date(value))
+    return isinstance(value, str)
+
+
+def _is_iso_date(text: str) -> bool:
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
 
 
 def _read_context(node: Any, prefix: tuple[str, ...], out: dict[tuple[str, ...], str], text: str, fail: Any) -> None:

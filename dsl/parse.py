@@ -17,6 +17,7 @@ from .diagnostics import Diagnostic, Severity, Span
 from .gcpause import gc_paused
 from .syntax_errors import describe_syntax_error
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _OPENERS = {"LPAR", "LSQB"}
 _CLOSERS = {"RPAR", "RSQB"}
@@ -25,7 +26,7 @@ _CLOSERS = {"RPAR", "RSQB"}
 class _NewlinesInBrackets:
     """Post-lexer: a line break inside ( ) or [ ] does not end the statement."""
 
-    always_accept = ("_NL",)
+    always_accept = ("_NL", "NAME")  # so `note` is one word where only `no` is expected
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
         depth = 0
@@ -81,6 +82,9 @@ def parse(text: str, file: str = "<string>") -> ParseResult:
     """Parse one template file's text. Never raises for bad input."""
     text = normalise_newlines(text.removeprefix("\ufeff"))
     warnings = tuple(_bidi_warnings(text, file))
+    bad = tuple(_surrogates(text, file))
+    if bad:
+        return ParseResult(None, warnings + bad)
     with _lock:
         parser = _get_parser()
         _builder.reset(file)
@@ -95,6 +99,15 @@ def parse(text: str, file: str = "<string>") -> ParseResult:
             return ParseResult(None, warnings + (describe_syntax_error(exc, text, file, _literals),))
         problems = tuple(_builder.problems)
     return ParseResult(module, warnings + problems)
+
+
+def _surrogates(text: str, file: str) -> Iterator[Diagnostic]:
+    """Lone surrogates cannot come from a UTF-8 file, only from a str handed to the API."""
+    for match in _SURROGATE.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        column = match.start() - text.rfind("\n", 0, match.start())
+        yield Diagnostic(Span(file, line, column, line, column + 1), Severity.ERROR, "bad-character",
+                         f"lone surrogate U+{ord(match[0]):04X} is not a character")
 
 
 def _bidi_warnings(text: str, file: str) -> Iterator[Diagnostic]:

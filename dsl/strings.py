@@ -117,6 +117,17 @@ def decode(raw_token: str, file: str, line: int, column: int) -> tuple[Text, lis
     return Text(tuple(_split_shortcodes(chars, decoder)), span), decoder.problems
 
 
+def decode_plain(raw_token: str, file: str, line: int, column: int) -> tuple[str, list[Diagnostic]]:
+    """The value of a string token used as data (no shortcodes), and any escape problems."""
+    if "\\" not in raw_token and not raw_token.startswith('"""'):
+        return raw_token[1:-1], []
+    triple = raw_token.startswith('"""')
+    quote = 3 if triple else 1
+    decoder = _Decoder(file)
+    chars = decoder.lines(raw_token[quote:-quote], line, column + quote, triple)
+    return "".join(c.value for c in chars), decoder.problems
+
+
 def _split_plain(body: str, file: str, line: int, column: int) -> list[TextPart] | None:
     """Chunks and shortcodes of an escape-free one-line string; None if a shortcode is malformed."""
     parts: list[TextPart] = []

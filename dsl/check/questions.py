@@ -73,19 +73,21 @@ class QuestionChecker:
     """Checks one question's modifiers; expression and text checks are delegated."""
 
     def __init__(self, bag: DiagnosticBag, exprs: ExprChecker, check_text: Callable[[a.Text], None],
-                 option_lists: dict[str, a.OptionList], question_ids: set[str],
+                 option_lists: dict[str, a.OptionList], question_ids: set[str], field_ids: set[str],
                  context: dict[tuple[str, ...], str]) -> None:
         self.bag = bag
         self.exprs = exprs
         self.check_text = check_text
         self.option_lists = option_lists
         self.question_ids = question_ids
+        self.field_ids = field_ids
         self.context = context
 
     def check(self, q: a.Question, symbol: Symbol) -> None:
         """Check `q`'s modifiers and fill `symbol.options`."""
         seen: dict[str, a.Modifier] = {}
         allowed = ALLOWED[q.type] | _COMMON
+        self._option_lines(q)
         for modifier in q.modifiers:
             name = modifier_name(modifier)
             if name not in allowed:
@@ -131,6 +133,14 @@ class QuestionChecker:
                 assert_never(modifier)
 
     # --- options ------------------------------------------------------------------------
+
+    def _option_lines(self, q: a.Question) -> None:
+        """`option x "X" when y` reads as a conditional option but would hide the whole question."""
+        for before, after in zip(q.modifiers, q.modifiers[1:]):
+            if isinstance(before, a.Option) and after.span.line == before.span.line:
+                name = modifier_name(after)
+                self.bag.error(after.span, "option-line", f"`{name}` after an option applies to the whole question",
+                               "put it on a line of its own", "an option line holds only `option ID \"Label\"`")
 
     def _options(self, q: a.Question, seen: dict[str, a.Modifier]) -> tuple[str, ...]:
         if q.type not in (T.CHOICE, T.MULTICHOICE):
@@ -226,7 +236,10 @@ class QuestionChecker:
         if q.type is T.FILE:
             self.bag.error(prefill.span, "modifier-not-allowed", "a file question cannot be prefilled")
         elif path[0] == "previous":
-            if len(path) != 2 or path[1] not in self.question_ids:
+            if len(path) == 2 and path[1] in self.field_ids:
+                self.bag.error(prefill.span, "bad-prefill", f"`{path[1]}` is a repeat field",
+                               "only top-level questions can be prefilled from the previous period")
+            elif len(path) != 2 or path[1] not in self.question_ids:
                 self.bag.error(prefill.span, "bad-prefill", f"`{shown}` names no question of this template",
                                did_you_mean(path[-1], self.question_ids), "write `previous.ID` with a question id")
         elif path not in self.context:

@@ -7,7 +7,7 @@ from typing import assert_never
 from .. import ast as a
 from ..config import LibraryConfig
 from ..diagnostics import DiagnosticBag
-from .expressions import Env, ExprChecker, constant, is_constant
+from .expressions import RESERVED, Env, ExprChecker, constant, is_constant
 from .names import check_identifier
 from .questions import QuestionChecker, check_option_ids
 from .scope import CONTEXT_KINDS, Kind, Symbol
@@ -66,8 +66,9 @@ class TemplateChecker:
             self._reminders(template.reminders)
         self._collect(template.items, None)
         self.section_order = [n for n, s in self.env.everywhere.items() if s.what == "section"]
-        questions = QuestionChecker(self.bag, self.exprs, self.check_text, self.lists,
-                                    {n for n, s in self.env.everywhere.items() if s.question_type}, self.env.context)
+        top = {n for n, s in self.env.everywhere.items() if s.question_type and s.repeat is None}
+        fields = {n for n, s in self.env.everywhere.items() if s.repeat is not None} - top
+        questions = QuestionChecker(self.bag, self.exprs, self.check_text, self.lists, top, fields, self.env.context)
         self.questions = questions
         for item in template.items:
             if not isinstance(item, a.Section):
@@ -109,6 +110,9 @@ class TemplateChecker:
         return Symbol(item.id.value, item.id.span, what, qtype, repeat=repeat.name if repeat else None)
 
     def _declare_id(self, symbol: Symbol, repeat: Symbol | None) -> None:
+        if symbol.name not in RESERVED and any(p[0] == symbol.name for p in self.env.context):
+            self.bag.error(symbol.span, "context-clash", f"`{symbol.name}` is also a context field",
+                           "choose another id", "organizer.yaml declares a context field with this name")
         scope = repeat.fields if repeat is not None else self.env.everywhere
         first = scope.get(symbol.name)
         if first is not None:
@@ -181,6 +185,7 @@ class TemplateChecker:
         self._condition(section.when, "this section is never shown")
         self.sections.append(section.id.value)
         self._body(section.items, section, "section", section)
+        self._items_after_goto(section)
         self.declare(symbol)
 
     def _question(self, q: a.Question) -> None:
@@ -235,6 +240,18 @@ class TemplateChecker:
                            did_you_mean(target, [*later, "end"]) or "jump to a later section or to `end`")
         elif self._next_section_after(section.id.value) == target:
             self.bag.warning(goto.span, "goto-next", f"`{target}` is the next section, so this jump skips nothing")
+
+    def _items_after_goto(self, section: a.Section) -> None:
+        """Jumps happen when the client leaves the section, so items after one are still shown."""
+        flat = list(_flatten(section.items))
+        first_goto = next((i for i, item in enumerate(flat) if isinstance(item, a.Goto)), None)
+        if first_goto is None:
+            return
+        shown_after = [item for item in flat[first_goto + 1 :] if not isinstance(item, a.Goto)]
+        if shown_after:
+            self.bag.warning(flat[first_goto].span, "goto-not-last", "the items below this `goto` are still shown",
+                             "a jump happens when the client leaves the section",
+                             "move the jump to the end of the section, or put the items in a later section")
 
     def _next_section_after(self, current: str) -> str | None:
         order = self.section_order
@@ -325,3 +342,19 @@ class TemplateChecker:
         if code.offset and kind not in (Kind.NUMBER, Kind.DATE):
             self.bag.error(code.span, "shortcode-offset", f"`<<{'.'.join(path)}>>` is not a number or a date",
                            "`+ N` and `- N` work on numbers and dates")
+
+
+def _flatten(items: tuple[a.Item, ...]) -> list[a.Item]:
+    """Items in source order, looking into `if` blocks and groups (not repeats)."""
+    out: list[a.Item] = []
+    for item in items:
+        if isinstance(item, a.If):
+            for branch in item.branches:
+                out.extend(_flatten(branch.items))
+            out.extend(_flatten(item.otherwise or ()))
+        elif isinstance(item, a.Group):
+            out.append(item)
+            out.extend(_flatten(item.items))
+        else:
+            out.append(item)
+    return out
