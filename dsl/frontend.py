@@ -54,16 +54,20 @@ def decode_source(data: bytes, file: str) -> tuple[str, Diagnostic | None]:
                                 "templates are UTF-8 text files")
 
 
-def check_file(path: Path, config: LibraryConfig | None = None, display: str | None = None) -> CheckResult:
-    """Read and check one `.organizer` file; unreadable files become a diagnostic."""
-    file = display or str(path)
+def read_source(path: Path, file: str) -> tuple[str, Diagnostic | None]:
+    """A template file's text, or the diagnostic saying why it cannot be read."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        return CheckResult(file, "", None, (Diagnostic(Span(file, 1, 1, 1, 1), Severity.ERROR, "io",
-                                                       f"cannot read this file: {reason}"),))
-    text, problem = decode_source(data, file)
+        return "", Diagnostic(Span(file, 1, 1, 1, 1), Severity.ERROR, "io", f"cannot read this file: {reason}")
+    return decode_source(data, file)
+
+
+def check_file(path: Path, config: LibraryConfig | None = None, display: str | None = None) -> CheckResult:
+    """Read and check one `.organizer` file; unreadable files become a diagnostic."""
+    file = display or str(path)
+    text, problem = read_source(path, file)
     if problem is not None:
         return CheckResult(file, text, None, (problem,))
     return check_source(text, file, config)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
 from .dsl.diagnostics import Diagnostic, Severity
 from .dsl.frontend import check_file
 from .dsl.render import render_human, render_json, summary
-from .sources import collect
+from .sources import LoadedTemplate, collect, load_template, read_context, read_json_file
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
 
@@ -36,6 +39,83 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_ERRORS if any(d.severity is Severity.ERROR for d in diagnostics) else EXIT_OK
 
 
+def cmd_build(args: argparse.Namespace) -> int:
+    from .compiler.build import build_library
+
+    report = build_library([Path(p) for p in args.paths], Path(args.output))
+    diagnostics = list(report.diagnostics)
+    if args.format == "json":
+        print(json.dumps({
+            "ok": report.ok, "out": str(report.out),
+            "templates": [{"source": t.source, "id": t.id, "status": t.status} for t in report.templates],
+            "diagnostics": [d.to_json() for d in diagnostics]}, indent=2, ensure_ascii=False))
+    else:
+        sources = {}
+        for d in diagnostics:
+            if d.span.file not in sources:
+                sources[d.span.file] = _read_quietly(d.span.file)
+        if diagnostics:
+            print(render_human(diagnostics, sources))
+            print()
+        print(f"built {len(report.built)}, reused {len(report.reused)}, failed {len(report.failed)} "
+              f"-> {report.out}")
+    return EXIT_OK if report.ok else EXIT_ERRORS
+
+
+def _read_quietly(file: str) -> str:
+    try:
+        return Path(file).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _template_and_answers(args: argparse.Namespace) -> tuple[LoadedTemplate, Any, dict[str, Any]] | int:
+    loaded = load_template(args.template)
+    if loaded.template is None:
+        if loaded.problem:
+            print(f"organizer: {loaded.problem}", file=sys.stderr)
+        else:
+            _print_diagnostics(loaded.diagnostics, loaded.sources, 1, getattr(args, "format", "human"))
+        return EXIT_ERRORS
+    answers, problem = read_json_file(args.answers, "the answers")
+    context, context_problem = read_context(args.context)
+    if problem or context_problem:
+        print(f"organizer: {problem or context_problem}", file=sys.stderr)
+        return EXIT_ERRORS
+    return loaded, answers, context
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    found = _template_and_answers(args)
+    if isinstance(found, int):
+        return found
+    loaded, answers, context = found
+    assert loaded.template is not None
+    problems = loaded.template.validate(answers, draft=args.draft, context=context or None)
+    mode = "draft" if args.draft else "submission"
+    if args.format == "json":
+        print(json.dumps({"valid": not problems, "mode": mode, "problems": [p.to_json() for p in problems]},
+                         indent=2, ensure_ascii=False))
+    elif problems:
+        for p in problems:
+            print(f"{args.answers}:{p.pointer or '/'}: {p.message} [{p.code}]")
+        print(f"{len(problems)} problem{'s' * (len(problems) != 1)}: not a valid {mode}")
+    else:
+        print(f"{args.answers}: a valid {mode}")
+    return EXIT_ERRORS if problems else EXIT_OK
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    found = _template_and_answers(args)
+    if isinstance(found, int):
+        return found
+    loaded, answers, context = found
+    assert loaded.template is not None
+    state = loaded.template.evaluate(answers, context or None)
+    print(json.dumps(state.to_json(), indent=2, ensure_ascii=False, allow_nan=False))
+    return EXIT_OK
+
+
 def build_argparser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="organizer", description="Client questionnaires as code.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -43,6 +123,23 @@ def build_argparser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="+", metavar="PATH", help=".organizer files or folders")
     check.add_argument("--format", choices=("human", "json"), default="human")
     check.set_defaults(run=cmd_check)
+
+    build = commands.add_parser("build", help="compile templates into OUT/<id>/ artifacts and OUT/index.json")
+    build.add_argument("paths", nargs="+", metavar="PATH", help=".organizer files or folders")
+    build.add_argument("-o", "--output", required=True, metavar="DIR", help="the output folder")
+    build.add_argument("--format", choices=("human", "json"), default="human")
+    build.set_defaults(run=cmd_build)
+
+    for name, run, text in (("validate", cmd_validate, "validate answers against a template"),
+                            ("evaluate", cmd_evaluate, "print what a client sees for these answers, as JSON")):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("template", metavar="TEMPLATE", help="a .organizer file or a built organizer.json")
+        command.add_argument("answers", metavar="ANSWERS.json")
+        command.add_argument("--context", metavar="FILE", help="context values (JSON or YAML): client, firm, year")
+        if name == "validate":
+            command.add_argument("--draft", action="store_true", help="validate an autosaved draft, not a submission")
+            command.add_argument("--format", choices=("human", "json"), default="human")
+        command.set_defaults(run=run)
     return parser
 
 

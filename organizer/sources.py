@@ -1,12 +1,17 @@
-"""Finding template files and their library configuration from command-line paths."""
+"""What the commands read: template files with their library configuration, answers, context."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from .dsl.config import DEFAULT_CONFIG, LibraryConfig, find_config, load_config
 from .dsl.diagnostics import Diagnostic, Severity, Span
+from .runtime.template import LoadError, Template, load
 
 EXTENSION = ".organizer"
 
@@ -45,3 +50,76 @@ def collect(paths: list[str]) -> SourceSet:
                 found.config_texts[str(config_path)] = config_path.read_text(encoding="utf-8", errors="replace")
         found.files.extend((f, config) for f in files)
     return found
+
+
+def read_json_file(path: str, what: str) -> tuple[Any, str | None]:
+    """A JSON document (NaN/Infinity refused, nesting bounded), or a message saying what is wrong."""
+    try:
+        text = Path(path).read_bytes().decode("utf-8")
+    except OSError as exc:
+        return None, f"{path}: cannot read {what}: {exc.strerror or type(exc).__name__}"
+    except UnicodeDecodeError:
+        return None, f"{path}: {what} is not UTF-8 text"
+    try:
+        return json.loads(text, parse_constant=_refuse_constant), None
+    except json.JSONDecodeError as exc:
+        return None, f"{path}:{exc.lineno}:{exc.colno}: {what} is not valid JSON: {exc.msg}"
+    except ValueError as exc:
+        return None, f"{path}: {what} is not valid JSON: {exc}"
+    except RecursionError:
+        return None, f"{path}: {what} nests too deeply"
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def read_context(path: str | None) -> tuple[dict[str, Any], str | None]:
+    """The `--context` file: a JSON or YAML mapping of context values."""
+    if path is None:
+        return {}, None
+    if path.endswith((".yaml", ".yml")):
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            return {}, f"{path}: cannot read the context: {exc}"
+    else:
+        data, problem = read_json_file(path, "the context")
+        if problem:
+            return {}, problem
+    if not isinstance(data, dict):
+        return {}, f"{path}: the context must be a mapping such as {{\"client\": {{\"first_name\": \"Ada\"}}}}"
+    return data, None
+
+
+@dataclass(slots=True)
+class LoadedTemplate:
+    template: Template | None
+    diagnostics: list[Diagnostic]
+    sources: dict[str, str]
+    problem: str | None = None
+
+
+def load_template(path: str) -> LoadedTemplate:
+    """A runtime template from a `.organizer` source (compiled here) or a built `organizer.json`."""
+    if not path.endswith(EXTENSION):
+        try:
+            return LoadedTemplate(load(path), [], {})
+        except LoadError as exc:
+            return LoadedTemplate(None, [], {}, f"{path}: {exc}")
+    from .compiler.build import compile_source
+    from .dsl.frontend import read_source
+
+    found = collect([path])
+    if not found.files:
+        return LoadedTemplate(None, found.problems, found.config_texts)
+    source, config = found.files[0]
+    text, problem = read_source(source, path)
+    if problem is not None:
+        return LoadedTemplate(None, [*found.problems, problem], found.config_texts)
+    result = compile_source(text, path, config)
+    diagnostics = [*found.problems, *result.diagnostics]
+    sources = {**found.config_texts, path: text}
+    if result.program is None:
+        return LoadedTemplate(None, diagnostics, sources)
+    return LoadedTemplate(Template(result.program), diagnostics, sources)
