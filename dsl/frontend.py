@@ -10,7 +10,7 @@ from .check import check_module
 from .config import DEFAULT_CONFIG, LibraryConfig
 from .diagnostics import Diagnostic, DiagnosticBag, Severity, Span
 from .gcpause import gc_paused
-from .parse import parse
+from .parse import normalise_newlines, parse
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +46,7 @@ def decode_source(data: bytes, file: str) -> tuple[str, Diagnostic | None]:
     try:
         return data.decode("utf-8"), None
     except UnicodeDecodeError as exc:
-        good = data[: exc.start].decode("utf-8")
+        good = normalise_newlines(data[: exc.start].decode("utf-8").removeprefix("\ufeff"))
         line = good.count("\n") + 1
         column = len(good) - (good.rfind("\n") + 1) + 1
         return good, Diagnostic(Span(file, line, column, line, column + 1), Severity.ERROR, "encoding",

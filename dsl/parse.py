@@ -17,6 +17,8 @@ from .diagnostics import Diagnostic, Severity, Span
 from .gcpause import gc_paused
 from .syntax_errors import describe_syntax_error
 
+MAX_SYNTAX_ERRORS = 20
+_STRINGS_AND_COMMENTS = re.compile(r'"(?:[^"\\\n]|\\.)*"|#.*')
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _OPENERS = {"LPAR", "LSQB"}
@@ -85,20 +87,45 @@ def parse(text: str, file: str = "<string>") -> ParseResult:
     bad = tuple(_surrogates(text, file))
     if bad:
         return ParseResult(None, warnings + bad)
+    errors: list[Diagnostic] = []
+    attempt: str | None = text
     with _lock:
-        parser = _get_parser()
-        _builder.reset(file)
-        try:
-            with gc_paused():
-                module = parser.parse(text + "\n")
-        except TooDeep as exc:
-            return ParseResult(None, warnings + (Diagnostic(
-                exc.span, Severity.ERROR, "too-deep", f"{exc.what} nest too deep (limit {MAX_NESTING})",
-                "this is nested too deeply", ("split the condition or flatten the blocks",)),))
-        except UnexpectedInput as exc:
-            return ParseResult(None, warnings + (describe_syntax_error(exc, text, file, _literals),))
-        problems = tuple(_builder.problems)
-    return ParseResult(module, warnings + problems)
+        while attempt is not None and len(errors) < MAX_SYNTAX_ERRORS:
+            outcome = _parse_once(attempt, file)
+            if isinstance(outcome, Module):
+                if errors:
+                    break
+                return ParseResult(outcome, warnings + tuple(_builder.problems))
+            errors.append(outcome)
+            # Blank the offending line and parse again, to report the file's other syntax errors.
+            final = outcome.code in ("too-deep", "unclosed-block") or outcome.message == "unexpected end of file"
+            attempt = None if final else _blank_line(attempt, outcome.span.line)
+    return ParseResult(None, warnings + tuple(errors))
+
+
+def _parse_once(text: str, file: str) -> Module | Diagnostic:
+    parser = _get_parser()
+    _builder.reset(file)
+    try:
+        with gc_paused():
+            return parser.parse(text + "\n")  # type: ignore[no-any-return]
+    except TooDeep as exc:
+        return Diagnostic(exc.span, Severity.ERROR, "too-deep", f"{exc.what} nest too deep (limit {MAX_NESTING})",
+                          "this is nested too deeply", ("split the condition or flatten the blocks",))
+    except UnexpectedInput as exc:
+        return describe_syntax_error(exc, text, file, _literals)
+
+
+def _blank_line(text: str, line: int) -> str | None:
+    """`text` with one line emptied, or None when that cannot help (braces on it, end of file)."""
+    lines = text.split("\n")
+    if not 1 <= line <= len(lines) or not lines[line - 1].strip():
+        return None
+    content = lines[line - 1]
+    if '"""' in content or re.search(r"[{}]", _STRINGS_AND_COMMENTS.sub("", content)):
+        return None  # emptying a line that opens or closes a block would only cause more errors
+    lines[line - 1] = ""
+    return "\n".join(lines)
 
 
 def _surrogates(text: str, file: str) -> Iterator[Diagnostic]:

@@ -7,17 +7,25 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 
 from .diagnostics import Diagnostic, Severity
+from .parse import normalise_newlines
 
 _TAB = "    "
 
 
-def _display(char: str) -> str:
-    """How one source character is shown: tabs widened, invisible and control characters made visible."""
+MAX_MESSAGE = 300
+_WINDOW = 160
+
+
+def _display(char: str) -> tuple[str, int]:
+    """How one source character is shown, and how many terminal columns it takes."""
     if char == "\t":
-        return _TAB
-    if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
-        return "\ufffd"
-    return char
+        return _TAB, len(_TAB)
+    category = unicodedata.category(char)
+    if category in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+        return "\ufffd", 1  # invisible and control characters are made visible
+    if category in ("Mn", "Me"):
+        return char, 0
+    return char, 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
 def _snippet(diagnostic: Diagnostic, lines: list[str]) -> list[str]:
@@ -25,33 +33,42 @@ def _snippet(diagnostic: Diagnostic, lines: list[str]) -> list[str]:
     if not 1 <= span.line <= len(lines):
         return []
     source = lines[span.line - 1]
-    shown = [_display(c) for c in source]
     start = min(max(span.column, 1), len(source) + 1)
     end = span.end_column if span.end_line == span.line else len(source) + 1
     end = min(max(end, start + 1), max(len(source) + 1, start + 1))
-    lead = sum(len(s) for s in shown[: start - 1])
-    width = max(sum(len(s) for s in shown[start - 1 : end - 1]), 1)
+    first = max(start - 1 - _WINDOW // 3, 0) if len(source) > _WINDOW else 0
+    last = min(first + _WINDOW, len(source)) if len(source) > _WINDOW else len(source)
+    shown = [_display(c) for c in source[first:last]]
+    lead = sum(w for _, w in shown[: start - 1 - first])
+    width = max(sum(w for _, w in shown[start - 1 - first : end - 1 - first]), 1)
+    text = "".join(s for s, _ in shown)
+    if first:
+        text, lead = "..." + text, lead + 3
+    if last < len(source):
+        text += "..."
     gutter = " " * len(str(span.line))
-    caret = " " * lead + "^" * width + (f" {diagnostic.label}" if diagnostic.label else "")
-    text = "".join(shown)
-    if len(text) > 200:  # very long lines: show a window around the span
-        cut = max(lead - 60, 0)
-        text, caret = "..." + text[cut : cut + 160], "   " + caret[cut:]
+    caret = " " * lead + "^" * width + (f" {_clean(diagnostic.label)}" if diagnostic.label else "")
     return [f"{gutter} |", f"{span.line} | {text}".rstrip(), f"{gutter} | {caret}".rstrip()]
+
+
+def _clean(message: str) -> str:
+    """Messages quote user text: keep control characters out of the terminal and bound the length."""
+    cleaned = "".join(c if c.isprintable() else "\ufffd" for c in message)
+    return cleaned if len(cleaned) <= MAX_MESSAGE else cleaned[: MAX_MESSAGE - 3] + "..."
 
 
 def render_one(diagnostic: Diagnostic, lines: list[str]) -> str:
     span = diagnostic.span
-    head = f"{span.file}:{span.line}:{span.column}: {diagnostic.severity.value}: {diagnostic.message}"
+    head = f"{span.file}:{span.line}:{span.column}: {diagnostic.severity.value}: {_clean(diagnostic.message)}"
     body = _snippet(diagnostic, lines)
     gutter = " " * len(str(span.line))
-    notes = [f"{gutter} = help: {note}" for note in diagnostic.notes]
+    notes = [f"{gutter} = help: {_clean(note)}" for note in diagnostic.notes]
     return "\n".join([head, *body, *notes])
 
 
 def render_human(diagnostics: Iterable[Diagnostic], sources: Mapping[str, str]) -> str:
     """Every diagnostic with its source snippet, separated by blank lines."""
-    split = {file: text.replace("\r\n", "\n").replace("\r", "\n").split("\n") for file, text in sources.items()}
+    split = {file: normalise_newlines(text.removeprefix("\ufeff")).split("\n") for file, text in sources.items()}
     return "\n\n".join(render_one(d, split.get(d.span.file, [])) for d in diagnostics)
 
 

@@ -59,7 +59,7 @@ def _expected_note(expected: set[str] | frozenset[str], literals: dict[str, str]
 
 def _bad_token(exc: UnexpectedToken, text: str, file: str, literals: dict[str, str]) -> Diagnostic:
     token = exc.token
-    expected = set(exc.expected)
+    expected = _really_expected(exc)
     if token.type == "_NL":
         line, column = token.line, token.column
         return Diagnostic(Span(file, line, column, line, column + 1), Severity.ERROR, "syntax",
@@ -77,9 +77,19 @@ def _bad_token(exc: UnexpectedToken, text: str, file: str, literals: dict[str, s
         label = f"did you mean `{close[0]}`?"
     elif value == "=" and any(literals.get(n) == "==" for n in expected):
         label = "use `==` to compare"
-    shown = value if len(value) <= 40 else value[:37] + "..."
+    shown = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in value)
+    shown = shown if len(shown) <= 40 else shown[:37] + "..."
     return Diagnostic(span, Severity.ERROR, "syntax", f"unexpected `{shown}`", label,
                       _expected_note(expected, literals))
+
+
+def _really_expected(exc: UnexpectedToken) -> set[str]:
+    """What the parser would accept here; LALR state merging makes `expected` list too much."""
+    try:
+        accepts = exc.accepts
+    except Exception:  # noqa: BLE001 - a failed simulation only costs precision
+        accepts = None
+    return set(accepts) if accepts else set(exc.expected)
 
 
 def _bad_character(exc: UnexpectedCharacters, text: str, file: str, literals: dict[str, str]) -> Diagnostic:
@@ -87,7 +97,10 @@ def _bad_character(exc: UnexpectedCharacters, text: str, file: str, literals: di
     char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
     span = Span(file, line, column, line, column + 1)
     if char == '"':
-        rest = text[exc.pos_in_stream:]
+        if text[max(exc.pos_in_stream - 2, 0) : exc.pos_in_stream + 1] == '"""':
+            column -= 2  # the lexer read the first two quotes as an empty string
+            span = Span(file, line, column, line, column + 1)
+        rest = text[exc.pos_in_stream - (exc.column - column):]
         if rest.startswith('"""'):
             return Diagnostic(span.to(Span(file, line, column, line, column + 3)), Severity.ERROR, "unclosed-string",
                               "unclosed triple-quoted string", 'this `"""` is never closed')
@@ -100,7 +113,17 @@ def _bad_character(exc: UnexpectedCharacters, text: str, file: str, literals: di
         return Diagnostic(span, Severity.ERROR, "bad-identifier", f"`{char}` cannot appear in a name",
                           "names use only a-z, 0-9 and _")
     return Diagnostic(span, Severity.ERROR, "syntax", f"unexpected character {_show_char(char)}", "",
-                      _expected_note(set(exc.allowed or ()), literals))
+                      _expected_note(_state_terminals(exc) or set(exc.allowed or ()), literals))
+
+
+def _state_terminals(exc: UnexpectedCharacters) -> set[str]:
+    """The terminals the parser state accepts (the lexer's `allowed` hides keywords behind NAME)."""
+    state = getattr(exc, "state", None)
+    try:
+        actions = state.parse_conf.parse_table.states[state.position]  # type: ignore[union-attr]
+    except (AttributeError, KeyError, TypeError):
+        return set()
+    return {name for name in actions if name.isupper() or name.startswith("_NL")}
 
 
 def _show_char(char: str) -> str:
