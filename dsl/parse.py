@@ -14,6 +14,7 @@ from lark.exceptions import UnexpectedInput
 from .ast import Module
 from .build_ast import MAX_NESTING, AstBuilder, TooDeep
 from .diagnostics import Diagnostic, Severity, Span
+from .drive import FastDriver, NoFastParse
 from .gcpause import gc_paused
 from .syntax_errors import describe_syntax_error
 
@@ -55,6 +56,8 @@ _lock = threading.Lock()
 _builder = AstBuilder()
 _parser: Lark | None = None
 _literals: dict[str, str] = {}
+_driver: FastDriver | None = None
+_use_driver = True
 
 
 def grammar_text() -> str:
@@ -73,6 +76,25 @@ def _get_parser() -> Lark:
         _parser = build_parser(_builder, cache=True)
         _literals.update({t.name: t.pattern.value for t in _parser.terminals if t.pattern.type == "str"})
     return _parser
+
+
+def _get_driver() -> FastDriver:
+    global _driver
+    if _driver is None:
+        _driver = FastDriver(_get_parser())
+    return _driver
+
+
+def parse_with_lark(text: str, file: str = "<string>") -> ParseResult:
+    """`parse` through Lark's own lexer and parser loop: the reference the fast driver must equal."""
+    global _use_driver
+    with _lock:
+        _use_driver = False
+    try:
+        return parse(text, file)
+    finally:
+        with _lock:
+            _use_driver = True
 
 
 def normalise_newlines(text: str) -> str:
@@ -105,9 +127,15 @@ def parse(text: str, file: str = "<string>") -> ParseResult:
 
 def _parse_once(text: str, file: str) -> Module | Diagnostic:
     parser = _get_parser()
-    _builder.reset(file)
     try:
         with gc_paused():
+            if _use_driver:
+                _builder.reset(file)
+                try:
+                    return _get_driver().parse(text + "\n")  # type: ignore[no-any-return]
+                except NoFastParse:
+                    pass  # Lark's own loop finds the error and says what it expected
+            _builder.reset(file)
             return parser.parse(text + "\n")  # type: ignore[no-any-return]
     except TooDeep as exc:
         return Diagnostic(exc.span, Severity.ERROR, "too-deep", f"{exc.what} nest too deep (limit {MAX_NESTING})",
