@@ -39,6 +39,9 @@ class _Tagged:
     span: Span
 
 
+_NOT_ITEMS = (Token, _Tagged, a.Text, a.When)
+
+
 def _number(text: str) -> int | float:
     return float(text) if "." in text else int(text)
 
@@ -61,17 +64,30 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
         return Span(self.file, t.line, t.column, t.end_line, t.end_column)
 
     def _span(self, children: list[Any]) -> Span:
-        present = [c for c in children if c is not None]
-        first, last = present[0], present[-1]
-        start = self._tok(first) if isinstance(first, Token) else first.span
-        end = self._tok(last) if isinstance(last, Token) else last.span
-        return start.to(end)
+        """From the first present child's start to the last one's end, as one new Span."""
+        for first in children:
+            if first is not None:
+                break
+        for last in reversed(children):
+            if last is not None:
+                break
+        if not isinstance(first, Token):
+            first = first.span
+        if not isinstance(last, Token):
+            last = last.span
+        return Span(self.file, first.line, first.column, last.end_line, last.end_column)
 
     def _name(self, t: Token) -> a.Name:
         return a.Name(str(t), self._tok(t))
 
     def _nest(self, node: Any, children: list[Any], what: str) -> Any:
-        depth = 1 + max((self._depth.get(id(c), 0) for c in children), default=0)
+        get = self._depth.get
+        depth = 0
+        for c in children:
+            d = get(id(c), 0)
+            if d > depth:
+                depth = d
+        depth += 1
         if depth > MAX_NESTING:
             raise TooDeep(node.span, what)
         self._depth[id(node)] = depth
@@ -86,7 +102,8 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
         return [c for c in children if isinstance(c, Token) and c.type == "NAME"]
 
     def _items(self, children: list[Any]) -> tuple[a.Item, ...]:
-        return tuple(c for c in self._nodes(children) if not isinstance(c, (_Tagged, a.Text, a.When)))
+        skip = _NOT_ITEMS
+        return tuple(c for c in children if c is not None and not isinstance(c, skip))
 
     def _when(self, children: list[Any]) -> a.Expr | None:
         found = [c.condition for c in children if isinstance(c, a.When)]
