@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import assert_never
 
 from .. import ast as a
 from ..diagnostics import DiagnosticBag
 from .scope import BOOLEAN, CONTEXT_KINDS, DATE, NUMBER, STRING, UNKNOWN, Kind, Symbol, Ty
-from .suggest import did_you_mean
+from .suggest import closest, did_you_mean
+from .words import shorten
 
 FUNCTIONS = ("answered", "count", "sum")
 RESERVED = frozenset("and or not in has true false yes no client firm year today organizer previous".split())
@@ -98,22 +99,24 @@ class ExprChecker:
     def resolve(self, ref: a.Ref) -> Symbol | None:
         """The question a one-part reference names, reporting why when it names none."""
         name = ref.path[0]
+        shown = shorten(name)
         if name in self.env.fields:
             return self.env.fields[name]
         if name in self.env.declared:
             return self.env.declared[name]
         later = self.env.everywhere.get(name)
         if name == self.env.current:
-            self.bag.error(ref.span, "self-reference", f"`{name}` cannot depend on its own answer")
+            self.bag.error(ref.span, "self-reference", f"`{shown}` cannot depend on its own answer")
         elif later is not None and later.repeat and later.repeat != (self.env.repeat and self.env.repeat.name):
-            self.bag.error(ref.span, "field-outside-repeat", f"`{name}` is a field of repeat `{later.repeat}`",
-                           f"outside the repeat, use `count({later.repeat})` or `sum({later.repeat}.{name})`")
+            repeat = shorten(later.repeat)
+            self.bag.error(ref.span, "field-outside-repeat", f"`{shown}` is a field of repeat `{repeat}`",
+                           f"outside the repeat, use `count({repeat})` or `sum({shorten(later.repeat + '.' + name)})`")
         elif later is not None:
-            self.bag.error(ref.span, "declared-later", f"`{name}` is declared later, on line {later.span.line}",
+            self.bag.error(ref.span, "declared-later", f"`{shown}` is declared later, on line {later.span.line}",
                            "a condition can only use questions declared before it")
         else:
             candidates = [*self.env.declared, *self.env.fields, "year", "today"]
-            self.bag.error(ref.span, "unknown-id", f"unknown question `{name}`", did_you_mean(name, candidates))
+            self.bag.error(ref.span, "unknown-id", f"unknown question `{shown}`", did_you_mean(name, candidates))
         return None
 
     def _ref(self, ref: a.Ref) -> Ty:
@@ -123,36 +126,39 @@ class ExprChecker:
         head = path[0]
         if head in ("client", "firm") or (len(path) > 1 and any(p[0] == head for p in self.env.context)):
             known = [".".join(p) for p in self.env.context if p[0] == head]
-            shown = ".".join(path)
+            dotted = ".".join(path)
             if len(path) == 1:
-                self.bag.error(ref.span, "context-path", f"`{head}` needs a field, e.g. `{known[0] if known else head}`")
+                example = shorten(known[0] if known else head)
+                self.bag.error(ref.span, "context-path", f"`{shorten(head)}` needs a field, e.g. `{example}`")
             else:
-                self.bag.error(ref.span, "context-path", f"unknown context field `{shown}`", did_you_mean(shown, known))
+                self.bag.error(ref.span, "context-path", f"unknown context field `{shorten(dotted)}`",
+                               did_you_mean(dotted, known))
             return UNKNOWN
         if head == "previous":
             self.bag.error(ref.span, "previous-in-condition", "previous answers can only be used in `prefill`")
             return UNKNOWN
         if len(path) > 1:
+            dotted = ".".join(path)
             symbol = self.env.declared.get(head)
             if symbol is not None and symbol.what == "repeat":
-                self.bag.error(ref.span, "repeat-field-ref", f"`{'.'.join(path)}` names a field of every row",
-                               f"use `sum({'.'.join(path)})` or `count({head})`")
+                self.bag.error(ref.span, "repeat-field-ref", f"`{shorten(dotted)}` names a field of every row",
+                               f"use `sum({shorten(dotted)})` or `count({shorten(head)})`")
             else:
-                self.bag.error(ref.span, "unknown-id", f"unknown name `{'.'.join(path)}`",
-                               did_you_mean(".".join(path), [".".join(p) for p in self.env.context]))
+                self.bag.error(ref.span, "unknown-id", f"unknown name `{shorten(dotted)}`",
+                               did_you_mean(dotted, [".".join(p) for p in self.env.context]))
             return UNKNOWN
         symbol = self.resolve(ref)
         if symbol is None:
             return UNKNOWN
         if symbol.what in ("group", "section"):
-            self.bag.error(ref.span, "not-a-value", f"`{head}` is a {symbol.what}, not a question")
+            self.bag.error(ref.span, "not-a-value", f"`{shorten(head)}` is a {symbol.what}, not a question")
             return UNKNOWN
         return symbol.ty
 
     def _call(self, call: a.Call) -> Ty:
         name = call.name.value
         if name not in FUNCTIONS:
-            self.bag.error(call.name.span, "unknown-function", f"unknown function `{name}`",
+            self.bag.error(call.name.span, "unknown-function", f"unknown function `{shorten(name)}`",
                            did_you_mean(name, FUNCTIONS), "the functions are answered(q), count(q) and sum(repeat.field)")
             return UNKNOWN
         if len(call.args) != 1:
@@ -180,15 +186,16 @@ class ExprChecker:
             self.resolve(a.Ref((repeat_name,), arg.span))
             return UNKNOWN
         if repeat.what != "repeat":
-            self.bag.error(arg.span, "sum-argument", f"`{repeat_name}` is not a repeat",
+            self.bag.error(arg.span, "sum-argument", f"`{shorten(repeat_name)}` is not a repeat",
                            "`sum` adds up a field of a repeat's rows")
             return UNKNOWN
         row_field = repeat.fields.get(field_name)
         if row_field is None:
-            self.bag.error(arg.span, "unknown-id", f"repeat `{repeat_name}` has no field `{field_name}`",
+            self.bag.error(arg.span, "unknown-id",
+                           f"repeat `{shorten(repeat_name)}` has no field `{shorten(field_name)}`",
                            did_you_mean(field_name, repeat.fields))
         elif row_field.ty.kind is not Kind.NUMBER:
-            self.bag.error(arg.span, "sum-argument", f"`{field_name}` is {row_field.described}, not a number")
+            self.bag.error(arg.span, "sum-argument", f"`{shorten(field_name)}` is {row_field.described}, not a number")
         return NUMBER
 
     def _numeric(self, expr: a.Expr, operator: str) -> Ty:
@@ -217,7 +224,8 @@ class ExprChecker:
         if ty.kind in (Kind.BOOLEAN, Kind.UNKNOWN):
             return
         if isinstance(expr, a.Ref) and ty.symbol is not None:
-            self.bag.error(expr.span, "bare-reference", f"`{expr.path[0]}` is {ty.symbol.described}, not a yes/no question",
+            self.bag.error(expr.span, "bare-reference",
+                           f"`{shorten(expr.path[0])}` is {ty.symbol.described}, not a yes/no question",
                            f"compare it, e.g. {_example(expr.path[0], ty)}")
         else:
             self.bag.error(expr.span, "not-boolean", f"a condition must be yes or no, but this is {_describe(ty)}",
@@ -229,10 +237,19 @@ class ExprChecker:
         left, right = self.infer(expr.left), self.infer(expr.right)
         if Kind.UNKNOWN in (left.kind, right.kind):
             return BOOLEAN
-        check: dict[a.CompareOp, Callable[[a.Compare, Ty, Ty], None]] = {
-            a.CompareOp.IN: self._in, a.CompareOp.HAS: self._has}
-        check.get(expr.op, self._equality if expr.op in (a.CompareOp.EQ, a.CompareOp.NE) else self._ordering)(
-            expr, left, right)
+        if expr.op is a.CompareOp.IN:
+            self._in(expr, left, right)
+        elif expr.op is a.CompareOp.HAS:
+            self._has(expr, left, right)
+        elif Kind.LIST in (left.kind, right.kind):
+            both = "two lists" if left.kind is right.kind else f"{_describe(left)} with {_describe(right)}"
+            name = next((shorten(".".join(e.path)) for e in (expr.left, expr.right) if isinstance(e, a.Ref)), "x")
+            self.bag.error(expr.span, "type-mismatch", f"cannot compare {both}",
+                           f'to look for a value in a list, use `in`, e.g. `{name} in ["a", "b"]`')
+        elif expr.op in (a.CompareOp.EQ, a.CompareOp.NE):
+            self._equality(expr, left, right)
+        else:
+            self._ordering(expr, left, right)
         return BOOLEAN
 
     def _equality(self, expr: a.Compare, left: Ty, right: Ty) -> None:
@@ -244,8 +261,9 @@ class ExprChecker:
             if other.kind is Kind.CHOICE:
                 return
         if Kind.MULTI in (left.kind, right.kind):
+            multi = left if left.kind is Kind.MULTI else right
             self.bag.error(expr.span, "multichoice-compare", "a multichoice holds several answers",
-                           'use `has`, e.g. `kinds has "wages"`')
+                           _has_example(multi, (expr.left, expr.right)))
             return
         if left.kind is Kind.DATE or right.kind is Kind.DATE:
             self._date_operands(expr, left, right)
@@ -263,6 +281,13 @@ class ExprChecker:
             self.bag.error(expr.span, "text-ordering", f"`{expr.op.value}` cannot order text",
                            "compare text with `==`, `!=` or `in`")
             return
+        if Kind.BOOLEAN in (left.kind, right.kind):
+            named = [shorten(e.path[0]) for e, t in ((expr.left, left), (expr.right, right))
+                     if isinstance(e, a.Ref) and t.kind is Kind.BOOLEAN and t.symbol is not None]
+            fix = f"write `{named[0]}` or `not {named[0]}`" if named else "compare yes/no values with `==` or `!=`"
+            self.bag.error(expr.span, "boolean-ordering", "yes/no values cannot be ordered",
+                           f"`{expr.op.value}` needs numbers or dates; {fix}")
+            return
         self.bag.error(expr.span, "type-mismatch", f"`{expr.op.value}` cannot compare {_describe(left)} with {_describe(right)}")
 
     def _date_operands(self, expr: a.Compare, left: Ty, right: Ty) -> None:
@@ -279,6 +304,14 @@ class ExprChecker:
             hint = "use `has` to look inside a multichoice" if right.kind is Kind.MULTI else 'e.g. `x in ["a", "b"]`'
             self.bag.error(expr.right.span, "in-needs-list", "`in` needs a list of values", hint)
             return
+        if left.kind is Kind.MULTI:
+            self.bag.error(expr.left.span, "multichoice-compare", "a multichoice holds several answers",
+                           _has_example(left, expr.right.items))
+            return
+        if not expr.right.items:
+            self.bag.warning(expr.span, "constant-condition", "this comparison is always false",
+                             "nothing is in an empty list")
+            return
         if left.kind is Kind.CHOICE:
             for item in expr.right.items:
                 if isinstance(item, a.String):
@@ -287,11 +320,10 @@ class ExprChecker:
                     self.bag.error(item.span, "type-mismatch", "options are text", "write the option id in quotes")
             return
         element = right.element or UNKNOWN
-        if left.kind is Kind.MULTI:
-            self.bag.error(expr.left.span, "multichoice-compare", "a multichoice holds several answers",
-                           'use `has`, e.g. `kinds has "wages"`')
-        elif element.kind not in (left.kind, Kind.UNKNOWN) and expr.right.items:
-            self.bag.error(expr.span, "type-mismatch", f"cannot look for {_describe(left)} in a list of {_describe(element)}")
+        if element.kind not in (left.kind, Kind.UNKNOWN):
+            label = f"`{shorten(left.symbol.name)}` is {left.symbol.described}" if left.symbol else ""
+            self.bag.error(expr.span, "type-mismatch",
+                           f"cannot look for {_describe(Ty(left.kind))} in a list of {_plural(element)}", label)
 
     def _has(self, expr: a.Compare, left: Ty, right: Ty) -> None:
         if left.kind is not Kind.MULTI:
@@ -309,9 +341,11 @@ class ExprChecker:
             return
         if literal.value not in choice.options:
             self.bag.error(literal.span, "unknown-option",
-                           f"\"{literal.value}\" is not an option of {choice.kind.value} '{choice.symbol.name}'",
+                           f"\"{shorten(literal.value)}\" is not an option of {choice.kind.value} "
+                           f"'{shorten(choice.symbol.name)}'",
                            did_you_mean(literal.value, choice.options, quote='"'),
-                           "the options are " + ", ".join(choice.options) if choice.options else "it has no options")
+                           "the options are " + ", ".join(map(shorten, choice.options)) if choice.options
+                           else "it has no options")
 
 
 def _describe(ty: Ty) -> str:
@@ -321,11 +355,29 @@ def _describe(ty: Ty) -> str:
             Kind.LIST: "a list", Kind.ROWS: "a repeat", Kind.FILES: "a file list"}.get(ty.kind, ty.kind.value)
 
 
+def _plural(ty: Ty) -> str:
+    return {Kind.NUMBER: "numbers", Kind.STRING: "text", Kind.BOOLEAN: "yes/no values",
+            Kind.DATE: "dates"}.get(ty.kind, "values")
+
+
+def _has_example(multi: Ty, written: Iterable[a.Expr]) -> str:
+    """Help for a multichoice compared like a choice, in the author's names: `kinds has "wages"`."""
+    options = multi.options
+    strings = [e.value for e in written if isinstance(e, a.String)]
+    option = next((s for s in strings if s in options), None)
+    option = option or next((c for s in strings if (c := closest(s, options))), None)
+    option = option or (options[0] if options else "option")
+    name = multi.symbol.name if multi.symbol else "question"
+    return f'use `has`, e.g. `{shorten(name)} has "{shorten(option)}"`'
+
+
 def _example(name: str, ty: Ty) -> str:
+    name = shorten(name)
+    first = shorten(ty.options[0]) if ty.options else "option"
     if ty.kind is Kind.CHOICE:
-        return f'`{name} == "{ty.options[0] if ty.options else "option"}"`'
+        return f'`{name} == "{first}"`'
     if ty.kind is Kind.MULTI:
-        return f'`{name} has "{ty.options[0] if ty.options else "option"}"`'
+        return f'`{name} has "{first}"`'
     if ty.kind is Kind.NUMBER:
         return f"`{name} > 0`"
     if ty.kind in (Kind.FILES, Kind.ROWS):

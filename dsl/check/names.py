@@ -7,6 +7,7 @@ import re
 from .. import ast as a
 from ..diagnostics import DiagnosticBag
 from .expressions import RESERVED
+from .words import shorten
 
 MAX_IDENTIFIER = 64
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*")
@@ -23,15 +24,15 @@ def check_identifier(bag: DiagnosticBag, name: a.Name, what: str, reserved_ok: b
     """Report what is wrong with `name` as `what` (e.g. "a question id"); True when it is fine."""
     value = name.value
     if len(value) > MAX_IDENTIFIER:
-        bag.error(name.span, "identifier-too-long", f"`{value[:20]}...` is {len(value)} characters long",
+        bag.error(name.span, "identifier-too-long", f"`{shorten(value)}` is {len(value)} characters long",
                   f"ids are at most {MAX_IDENTIFIER} characters")
         return False
     if not _IDENTIFIER.fullmatch(value):
-        bag.error(name.span, "bad-identifier", f"`{value}` cannot be {what}",
-                  f"ids use a-z, 0-9 and _ and start with a letter: try `{suggest_identifier(value)}`")
+        bag.error(name.span, "bad-identifier", f"`{shorten(value)}` cannot be {what}",
+                  f"ids use a-z, 0-9 and _ and start with a letter: try `{shorten(suggest_identifier(value))}`")
         return False
     if value in RESERVED and not reserved_ok:
-        bag.error(name.span, "reserved-id", f"`{value}` is a reserved word and cannot be {what}",
+        bag.error(name.span, "reserved-id", f"`{shorten(value)}` is a reserved word and cannot be {what}",
                   f"choose another name, e.g. `{value}_value`" if value != "year" else "choose another name, e.g. `tax_year`")
         return False
     return True

@@ -12,6 +12,7 @@ from .expressions import ExprChecker, is_date
 from .names import check_identifier
 from .scope import Symbol
 from .suggest import did_you_mean
+from .words import a_or_an, shorten
 
 T = a.QuestionType
 _COMMON = {"required", "when", "help", "default", "prefill", "message"}
@@ -33,8 +34,16 @@ NO_DEFAULT = {T.MULTICHOICE, T.FILE}
 SIZE_UNITS = {"KB": 1024, "MB": 1024**2, "GB": 1024**3}
 MAX_SIZE_BYTES = 10 * 1024**3
 MAX_SAFE_INTEGER = 2**53 - 1
+BoundValue = int | float | str | None  # the value of `min` or `max`: a number, or a date "YYYY-MM-DD"
 _EXTENSION = re.compile(r"[a-z0-9]{1,10}")
 _CURRENCY = re.compile(r"[A-Z]{3}")
+NUMERIC = {T.NUMBER, T.INTEGER, T.MONEY}
+# which questions a context value of each type (organizer.yaml's names) can prefill
+PREFILLS: dict[str, set[a.QuestionType]] = {
+    "string": {T.TEXT, T.TEXTAREA, T.EMAIL, T.PHONE, T.CHOICE}, "number": NUMERIC, "date": {T.DATE},
+    "boolean": {T.YESNO},
+}
+_CONTEXT_NOUNS = {"string": "text", "number": "a number", "date": "a date", "boolean": "a yes/no value"}
 
 
 def modifier_name(modifier: a.Modifier) -> str:
@@ -73,13 +82,13 @@ class QuestionChecker:
     """Checks one question's modifiers; expression and text checks are delegated."""
 
     def __init__(self, bag: DiagnosticBag, exprs: ExprChecker, check_text: Callable[[a.Text], None],
-                 option_lists: dict[str, a.OptionList], question_ids: set[str], field_ids: set[str],
+                 option_lists: dict[str, a.OptionList], questions: dict[str, Symbol], field_ids: set[str],
                  context: dict[tuple[str, ...], str]) -> None:
         self.bag = bag
         self.exprs = exprs
         self.check_text = check_text
         self.option_lists = option_lists
-        self.question_ids = question_ids
+        self.questions = questions  # top-level questions, which `prefill previous.ID` may name
         self.field_ids = field_ids
         self.context = context
 
@@ -91,9 +100,9 @@ class QuestionChecker:
         for modifier in q.modifiers:
             name = modifier_name(modifier)
             if name not in allowed:
-                self.bag.error(modifier.span, "modifier-not-allowed", f"`{name}` does not apply to a {q.type.value} question",
+                self.bag.error(modifier.span, "modifier-not-allowed", f"`{name}` does not apply to {_a(q.type)}",
                                did_you_mean(name, allowed) or "remove it",
-                               f"a {q.type.value} question takes: " + ", ".join(sorted(allowed)))
+                               f"{_a(q.type)} takes: " + ", ".join(sorted(allowed)))
                 continue
             if name in seen and name != "option":
                 self.bag.error(modifier.span, "duplicate-modifier", f"`{name}` is given twice",
@@ -102,15 +111,17 @@ class QuestionChecker:
             seen[name] = modifier
             self._modifier(q, modifier)
         symbol.options = self._options(q, seen)
-        self._bounds(q, seen)
-        if "default" in seen:
-            self._default(q, seen["default"], symbol.options)  # type: ignore[arg-type]
+        bounds = self._bounds(q, seen)
+        default = seen.get("default")
+        if isinstance(default, a.Default) and self._default(q, default, symbol.options):
+            self._default_fits(q, default, bounds, seen.get("pattern"))
 
     def _modifier(self, q: a.Question, modifier: a.Modifier) -> None:
         match modifier:
             case a.Required(condition=None) | a.As() | a.Bound() | a.Default() | a.From() | a.Option():
                 if isinstance(modifier, a.Option):
                     self.check_text(modifier.label)
+                    check_label(self.bag, modifier.label, f"the label of option `{shorten(modifier.id.value)}`")
             case a.Required(condition=condition) if condition is not None:
                 self.exprs.condition(condition)
             case a.When():
@@ -123,7 +134,8 @@ class QuestionChecker:
                 self._pattern(modifier)
             case a.Currency():
                 if not _CURRENCY.fullmatch(modifier.code.value):
-                    self.bag.error(modifier.code.span, "currency", f"\"{modifier.code.value}\" is not a currency code",
+                    self.bag.error(modifier.code.span, "currency",
+                                   f"\"{shorten(modifier.code.value)}\" is not a currency code",
                                    'use a three-letter ISO 4217 code such as "USD" or "EUR"')
             case a.Accept():
                 self._accept(modifier)
@@ -153,18 +165,20 @@ class QuestionChecker:
         if isinstance(source, a.From):
             listed = self.option_lists.get(source.list_id.value)
             if listed is None:
-                self.bag.error(source.list_id.span, "unknown-list", f"no option list named `{source.list_id.value}`",
+                self.bag.error(source.list_id.span, "unknown-list",
+                               f"no option list named `{shorten(source.list_id.value)}`",
                                did_you_mean(source.list_id.value, self.option_lists))
                 return ()
             return tuple(o.id.value for o in listed.options)
         if not inline:
-            self.bag.error(q.id.span, "no-options", f"{q.type.value} `{q.id.value}` has no options",
+            self.bag.error(q.id.span, "no-options", f"{q.type.value} `{shorten(q.id.value)}` has no options",
                            "add `option ID \"Label\"` lines in braces, or `from LIST`")
         return check_option_ids(self.bag, inline)
 
     # --- bounds -------------------------------------------------------------------------
 
-    def _bounds(self, q: a.Question, seen: dict[str, a.Modifier]) -> None:
+    def _bounds(self, q: a.Question, seen: dict[str, a.Modifier]) -> tuple[BoundValue, BoundValue]:
+        """Check `min` and `max` of `q` and return their values (None when absent, `today` or wrong)."""
         low, high = seen.get("min"), seen.get("max")
         values = {}
         for bound in (low, high):
@@ -177,6 +191,7 @@ class QuestionChecker:
         if q.type is T.MULTICHOICE and isinstance(lo, int) and lo > len(self._count_options(q, seen)) > 0:
             assert isinstance(low, a.Bound)
             self.bag.error(low.span, "min-above-options", f"`min {lo}` asks for more selections than there are options")
+        return lo, hi
 
     def _count_options(self, q: a.Question, seen: dict[str, a.Modifier]) -> list[object]:
         source = seen.get("from")
@@ -184,7 +199,7 @@ class QuestionChecker:
             return list(self.option_lists[source.list_id.value].options)
         return [m for m in q.modifiers if isinstance(m, a.Option)]
 
-    def _bound_value(self, q: a.Question, bound: a.Bound) -> int | float | str | None:
+    def _bound_value(self, q: a.Question, bound: a.Bound) -> BoundValue:
         value = bound.value
         what = bound.kind.value
         if q.type is T.DATE:
@@ -196,7 +211,7 @@ class QuestionChecker:
                            'write "YYYY-MM-DD" or `today`')
             return None
         if not isinstance(value, a.Number):
-            self.bag.error(value.span, "bad-bound", f"`{what}` of a {q.type.value} question must be a number")
+            self.bag.error(value.span, "bad-bound", f"`{what}` of {_a(q.type)} must be a number")
             return None
         counts = q.type in (T.TEXT, T.TEXTAREA, T.MULTICHOICE, T.FILE)
         if (counts or q.type is T.INTEGER) and not isinstance(value.value, int):
@@ -213,39 +228,80 @@ class QuestionChecker:
 
     # --- other modifiers ----------------------------------------------------------------
 
-    def _default(self, q: a.Question, default: a.Default, options: tuple[str, ...]) -> None:
+    def _default(self, q: a.Question, default: a.Default, options: tuple[str, ...]) -> bool:
+        """Check that the default is a value of the question's type; True when it is."""
         value = default.value
         if q.type in NO_DEFAULT:
-            self.bag.error(default.span, "modifier-not-allowed", f"a {q.type.value} question cannot have a `default`")
-            return
-        expected = {T.NUMBER: a.Number, T.INTEGER: a.Number, T.MONEY: a.Number, T.YESNO: a.Boolean}.get(q.type, a.String)
+            self.bag.error(default.span, "modifier-not-allowed", f"{_a(q.type)} cannot have a `default`")
+            return False
+        expected = a.Number if q.type in NUMERIC else a.Boolean if q.type is T.YESNO else a.String
         if not isinstance(value, expected):
-            kind = {a.Number: "a number", a.Boolean: "yes or no", a.String: "a string"}[expected]
-            self.bag.error(value.span, "bad-default", f"the default of a {q.type.value} question must be {kind}")
+            self.bag.error(value.span, "bad-default", f"the default of {_a(q.type)} must be {_default_kind(q.type)}")
         elif q.type is T.INTEGER and not isinstance(value.value, int):
             self.bag.error(value.span, "bad-default", "the default of an integer question must be a whole number")
         elif q.type is T.DATE and isinstance(value, a.String) and not is_date(value.value):
-            self.bag.error(value.span, "bad-default", "the default of a date question must be \"YYYY-MM-DD\"")
+            self.bag.error(value.span, "bad-default", f"\"{shorten(value.value)}\" is not a date",
+                           'write a real date as "YYYY-MM-DD"')
         elif q.type is T.CHOICE and isinstance(value, a.String) and options and value.value not in options:
-            self.bag.error(value.span, "unknown-option", f"\"{value.value}\" is not an option of choice '{q.id.value}'",
+            self.bag.error(value.span, "unknown-option",
+                           f"\"{shorten(value.value)}\" is not an option of choice '{shorten(q.id.value)}'",
                            did_you_mean(value.value, options, quote='"'))
+        else:
+            return True
+        return False
+
+    def _default_fits(self, q: a.Question, default: a.Default, bounds: tuple[BoundValue, BoundValue],
+                      pattern: a.Modifier | None) -> None:
+        """A default is an answer the client starts with, so it must pass the question's own checks."""
+        value, span, (low, high) = default.value.value, default.value.span, bounds
+        valid = "a default must itself be a valid answer"
+        problem = ""
+        if q.type in (T.TEXT, T.TEXTAREA) and isinstance(value, str):
+            if isinstance(low, int) and len(value) < low:
+                problem = f"the default has {len(value)} characters, fewer than `min` ({low})"
+            elif isinstance(high, int) and len(value) > high:
+                problem = f"the default has {len(value)} characters, more than `max` ({high})"
+            elif isinstance(pattern, a.Pattern) and not _matches(pattern.regex.value, value):
+                self.bag.error(span, "default-pattern", f"the default \"{shorten(value)}\" does not match the `pattern`",
+                               valid, f"the pattern is \"{shorten(pattern.regex.value)}\"")
+        elif q.type in NUMERIC or q.type is T.DATE:
+            below, above = ("before", "after") if q.type is T.DATE else ("below", "above")
+            if low is not None and value < low:  # type: ignore[operator]
+                problem = f"the default ({_show(value)}) is {below} `min` ({_show(low)})"
+            elif high is not None and value > high:  # type: ignore[operator]
+                problem = f"the default ({_show(value)}) is {above} `max` ({_show(high)})"
+        if problem:
+            self.bag.error(span, "default-out-of-range", problem, valid)
 
     def _prefill(self, q: a.Question, prefill: a.Prefill) -> None:
         path = prefill.path
-        shown = ".".join(path)
+        shown = shorten(".".join(path))
         if q.type is T.FILE:
             self.bag.error(prefill.span, "modifier-not-allowed", "a file question cannot be prefilled")
         elif path[0] == "previous":
-            if len(path) == 2 and path[1] in self.field_ids:
-                self.bag.error(prefill.span, "bad-prefill", f"`{path[1]}` is a repeat field",
-                               "only top-level questions can be prefilled from the previous period")
-            elif len(path) != 2 or path[1] not in self.question_ids:
-                self.bag.error(prefill.span, "bad-prefill", f"`{shown}` names no question of this template",
-                               did_you_mean(path[-1], self.question_ids), "write `previous.ID` with a question id")
+            self._prefill_previous(q, prefill)
         elif path not in self.context:
             candidates = [".".join(p) for p in self.context if len(p) > 1] + ["previous.ID"]
             self.bag.error(prefill.span, "bad-prefill", f"cannot prefill from `{shown}`",
-                           did_you_mean(shown, candidates) or "use `client.*`, `firm.*` or `previous.ID`")
+                           did_you_mean(".".join(path), candidates) or "use `client.*`, `firm.*` or `previous.ID`")
+        elif q.type not in PREFILLS.get(self.context[path], set()):
+            self.bag.error(prefill.span, "prefill-type", f"cannot prefill {_a(q.type)} from `{shown}`",
+                           f"`{shown}` is {_CONTEXT_NOUNS.get(self.context[path], self.context[path])}")
+
+    def _prefill_previous(self, q: a.Question, prefill: a.Prefill) -> None:
+        path = prefill.path
+        name = path[1] if len(path) == 2 else None
+        if name in self.field_ids:
+            self.bag.error(prefill.span, "bad-prefill", f"`{shorten(name)}` is a repeat field",
+                           "only top-level questions can be prefilled from the previous period")
+        elif name is None or name not in self.questions:
+            self.bag.error(prefill.span, "bad-prefill",
+                           f"`{shorten('.'.join(path))}` names no question of this template",
+                           did_you_mean(path[-1], self.questions), "write `previous.ID` with a question id")
+        elif self.questions[name].question_type is not q.type:
+            source = self.questions[name]
+            self.bag.error(prefill.span, "prefill-type", f"cannot prefill {_a(q.type)} from `previous.{shorten(name)}`",
+                           f"`{shorten(name)}` is {source.described}", "last period's answer must be of the same type")
 
     def _pattern(self, pattern: a.Pattern) -> None:
         from ..regex_subset import check_pattern
@@ -260,17 +316,17 @@ class QuestionChecker:
         for item in accept.types:
             ext = item.value
             if ext.startswith("."):
-                self.bag.error(item.span, "bad-accept", f"write the extension without the dot: \"{ext[1:]}\"")
+                self.bag.error(item.span, "bad-accept", f"write the extension without the dot: \"{shorten(ext[1:])}\"")
             elif not _EXTENSION.fullmatch(ext):
-                self.bag.error(item.span, "bad-accept", f"\"{ext}\" is not a file extension",
+                self.bag.error(item.span, "bad-accept", f"\"{shorten(ext)}\" is not a file extension",
                                'write lower-case extensions such as "pdf", "jpg"')
             elif ext in seen:
-                self.bag.error(item.span, "bad-accept", f"\"{ext}\" is listed twice")
+                self.bag.error(item.span, "bad-accept", f"\"{shorten(ext)}\" is listed twice")
             seen.add(ext)
 
     def _size(self, size: a.Size) -> None:
         if size.unit not in SIZE_UNITS:
-            self.bag.error(size.span, "bad-size", f"unknown size unit `{size.unit}`",
+            self.bag.error(size.span, "bad-size", f"unknown size unit `{shorten(size.unit)}`",
                            did_you_mean(size.unit, SIZE_UNITS) or "use KB, MB or GB")
             return
         total = size.amount * SIZE_UNITS[size.unit]
@@ -284,7 +340,7 @@ def check_option_ids(bag: DiagnosticBag, options: list[a.Option] | tuple[a.Optio
     for option in options:
         check_identifier(bag, option.id, "an option id", reserved_ok=True)
         if option.id.value in seen:
-            bag.error(option.id.span, "duplicate-option", f"option `{option.id.value}` is listed twice",
+            bag.error(option.id.span, "duplicate-option", f"option `{shorten(option.id.value)}` is listed twice",
                       "second listing", f"first listed on line {seen[option.id.value].span.line}")
         seen.setdefault(option.id.value, option)
     return tuple(seen)
@@ -292,3 +348,31 @@ def check_option_ids(bag: DiagnosticBag, options: list[a.Option] | tuple[a.Optio
 
 def _show(value: object) -> str:
     return f'"{value}"' if isinstance(value, str) else str(value)
+
+
+def check_label(bag: DiagnosticBag, text: a.Text, what: str) -> None:
+    """A label or title is what the client reads, so it needs words; `what` names it in the message."""
+    if not text.parts:
+        bag.error(text.span, "empty-label", f"{what} is empty", "write the words the client should read here")
+
+
+def _a(qtype: a.QuestionType) -> str:
+    return a_or_an(f"{qtype.value} question")
+
+
+def _default_kind(qtype: a.QuestionType) -> str:
+    if qtype in NUMERIC:
+        return "a number"
+    if qtype is T.YESNO:
+        return "yes or no"
+    if qtype is T.DATE:
+        return 'a date in quotes, "YYYY-MM-DD"'
+    return "an option id in quotes" if qtype is T.CHOICE else "text in quotes"
+
+
+def _matches(source: str, value: str) -> bool:
+    """Whether `value` passes `pattern "source"`; a pattern that is not portable is reported elsewhere."""
+    from ..regex_subset import check_pattern
+
+    portable = check_pattern(source).portable
+    return portable is None or re.search(portable, value) is not None

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from .. import ast as a
 from ..diagnostics import Span
+from .words import a_or_an
 
 
 class Kind(enum.Enum):
@@ -72,5 +73,5 @@ class Symbol:
     @property
     def described(self) -> str:
         if self.question_type is not None:
-            return f"a {self.question_type.value} question"
-        return f"a {self.what}"
+            return a_or_an(f"{self.question_type.value} question")
+        return a_or_an(self.what)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+from .words import shorten
+
 
 def closest(word: str, candidates: Iterable[str]) -> str | None:
     """The candidate closest to `word`, if one is close enough to be a likely typo."""
@@ -19,4 +21,4 @@ def closest(word: str, candidates: Iterable[str]) -> str | None:
 def did_you_mean(word: str, candidates: Iterable[str], quote: str = "`") -> str:
     """A caret label such as "did you mean `single`?", or "" when nothing is close."""
     match = closest(word, candidates)
-    return f"did you mean {quote}{match}{quote}?" if match else ""
+    return f"did you mean {quote}{shorten(match)}{quote}?" if match else ""

@@ -6,12 +6,13 @@ from typing import assert_never
 
 from .. import ast as a
 from ..config import LibraryConfig
-from ..diagnostics import DiagnosticBag
+from ..diagnostics import DiagnosticBag, Span
 from .expressions import RESERVED, Env, ExprChecker, constant, is_constant
 from .names import check_identifier
-from .questions import QuestionChecker, check_option_ids
+from .questions import QuestionChecker, check_label, check_option_ids
 from .scope import CONTEXT_KINDS, Kind, Symbol
-from .suggest import did_you_mean
+from .suggest import closest, did_you_mean
+from .words import shorten
 
 LANGUAGES = ("en", "nl")
 MAX_QUESTIONS = 10_000
@@ -24,7 +25,8 @@ def check_module(module: a.Module, config: LibraryConfig, bag: DiagnosticBag) ->
     for option_list in module.option_lists:
         check_identifier(bag, option_list.id, "an option list id")
         if option_list.id.value in lists:
-            bag.error(option_list.id.span, "duplicate-id", f"option list `{option_list.id.value}` is declared twice")
+            bag.error(option_list.id.span, "duplicate-id",
+                      f"option list `{shorten(option_list.id.value)}` is declared twice")
         lists.setdefault(option_list.id.value, option_list)
         check_option_ids(bag, option_list.options)
     templates = module.templates
@@ -38,7 +40,7 @@ def check_module(module: a.Module, config: LibraryConfig, bag: DiagnosticBag) ->
     checker = TemplateChecker(bag, config, lists)
     checker.check(templates[0])
     for unused in set(lists) - checker.used_lists:
-        bag.warning(lists[unused].id.span, "unused-list", f"option list `{unused}` is never used")
+        bag.warning(lists[unused].id.span, "unused-list", f"option list `{shorten(unused)}` is never used")
 
 
 class TemplateChecker:
@@ -57,17 +59,19 @@ class TemplateChecker:
     def check(self, template: a.Template) -> None:
         check_identifier(self.bag, template.id, "a template id")
         self.check_text(template.title)
+        check_label(self.bag, template.title, f"the title of template `{shorten(template.id.value)}`")
         if template.description is not None:
             self.check_text(template.description)
         if template.language is not None and template.language.value not in LANGUAGES:
-            self.bag.error(template.language.span, "language", f"unsupported language `{template.language.value}`",
+            self.bag.error(template.language.span, "language",
+                           f"unsupported language `{shorten(template.language.value)}`",
                            did_you_mean(template.language.value, LANGUAGES) or "the languages are " + ", ".join(LANGUAGES))
         if template.reminders is not None:
             self._reminders(template.reminders)
         self._collect(template.items, None)
         self.section_order = [n for n, s in self.env.everywhere.items() if s.what == "section"]
-        top = {n for n, s in self.env.everywhere.items() if s.question_type and s.repeat is None}
-        fields = {n for n, s in self.env.everywhere.items() if s.repeat is not None} - top
+        top = {n: s for n, s in self.env.everywhere.items() if s.question_type and s.repeat is None}
+        fields = {n for n, s in self.env.everywhere.items() if s.repeat is not None} - set(top)
         questions = QuestionChecker(self.bag, self.exprs, self.check_text, self.lists, top, fields, self.env.context)
         self.questions = questions
         for item in template.items:
@@ -111,13 +115,13 @@ class TemplateChecker:
 
     def _declare_id(self, symbol: Symbol, repeat: Symbol | None) -> None:
         if symbol.name not in RESERVED and any(p[0] == symbol.name for p in self.env.context):
-            self.bag.error(symbol.span, "context-clash", f"`{symbol.name}` is also a context field",
+            self.bag.error(symbol.span, "context-clash", f"`{shorten(symbol.name)}` is also a context field",
                            "choose another id", "organizer.yaml declares a context field with this name")
         scope = repeat.fields if repeat is not None else self.env.everywhere
         first = scope.get(symbol.name)
-        if first is not None:
-            where = f"repeat `{repeat.name}`" if repeat else "this template"
-            self.bag.error(symbol.span, "duplicate-id", f"`{symbol.name}` is declared twice in {where}",
+        if first is not None and (repeat is not None or first.repeat is None):  # a field may share a top-level id
+            where = f"repeat `{shorten(repeat.name)}`" if repeat else "this template"
+            self.bag.error(symbol.span, "duplicate-id", f"`{shorten(symbol.name)}` is declared twice in {where}",
                            "second declaration", f"first declared on line {first.span.line}")
             return
         scope[symbol.name] = symbol
@@ -182,6 +186,7 @@ class TemplateChecker:
             self.bag.error(section.id.span, "reserved-id", "`end` cannot name a section", "`goto end` means the end")
         symbol = self._lookup(section.id)
         self.check_text(section.title)
+        check_label(self.bag, section.title, f"the title of section `{shorten(section.id.value)}`")
         self._condition(section.when, "this section is never shown")
         self.sections.append(section.id.value)
         self._body(section.items, section, "section", section)
@@ -195,13 +200,16 @@ class TemplateChecker:
         if self.question_count == MAX_QUESTIONS + 1:
             self.bag.error(q.span, "too-many-questions", f"a template holds at most {MAX_QUESTIONS:,} questions",
                            "split it into several templates")
-        self.check_text(q.label)
         self.env.current = q.id.value
+        self.check_text(q.label)
+        check_label(self.bag, q.label, f"the label of `{shorten(q.id.value)}`")
         self.questions.check(q, symbol)
         self.env.current = None
         for modifier in q.modifiers:
             if isinstance(modifier, a.From):
-                self.used_lists.add(modifier.list_id.value)
+                # a misspelt list counts its suggestion as used: one mistake, one diagnostic
+                listed = modifier.list_id.value
+                self.used_lists.add(listed if listed in self.lists else closest(listed, self.lists) or listed)
             elif isinstance(modifier, a.When):
                 self._constant_warning(modifier.condition, "this question is never shown")
             elif isinstance(modifier, a.Required) and modifier.condition is not None:
@@ -211,8 +219,9 @@ class TemplateChecker:
     def _computed(self, computed: a.Computed) -> None:
         symbol = self._lookup(computed.id)
         check_identifier(self.bag, computed.id, "a computed value's id")
-        self.check_text(computed.label)
         self.env.current = computed.id.value
+        self.check_text(computed.label)
+        check_label(self.bag, computed.label, f"the label of `{shorten(computed.id.value)}`")
         ty = self.exprs.value(computed.expr)
         self.env.current = None
         if ty.kind not in _VALUE_KINDS:
@@ -228,18 +237,19 @@ class TemplateChecker:
             self.bag.error(goto.span, "goto-placement", "`goto` belongs in a section, outside repeats")
             return
         target = goto.target.value
+        shown = shorten(target)
         if target == "end":
             return
         everywhere = self.env.everywhere.get(target)
         if target == section.id.value or target in self.sections:
             self.bag.error(goto.target.span, "goto-backward", "`goto` can only jump forward",
-                           f"`{target}` is {'this section' if target == section.id.value else 'an earlier section'}")
+                           f"`{shown}` is {'this section' if target == section.id.value else 'an earlier section'}")
         elif everywhere is None or everywhere.what != "section":
             later = [n for n in self.section_order if n not in self.sections]
-            self.bag.error(goto.target.span, "unknown-section", f"no section named `{target}`",
+            self.bag.error(goto.target.span, "unknown-section", f"no section named `{shown}`",
                            did_you_mean(target, [*later, "end"]) or "jump to a later section or to `end`")
         elif self._next_section_after(section.id.value) == target:
-            self.bag.warning(goto.span, "goto-next", f"`{target}` is the next section, so this jump skips nothing")
+            self.bag.warning(goto.span, "goto-next", f"`{shown}` is the next section, so this jump skips nothing")
 
     def _items_after_goto(self, section: a.Section) -> None:
         """Jumps happen when the client leaves the section, so items after one are still shown."""
@@ -264,7 +274,7 @@ class TemplateChecker:
             self._body(branch.items, section, "block", branch)  # type: ignore[arg-type]
         if block.otherwise is not None:
             if not block.otherwise:
-                self.bag.warning(block.span, "empty-block", "this `else` block is empty")
+                self.bag.warning(_else_span(block), "empty-block", "this `else` block is empty")
             for child in block.otherwise:
                 self.item(child, section)
 
@@ -276,6 +286,7 @@ class TemplateChecker:
                            "move it out, or make its fields part of this repeat")
             return
         self.check_text(repeat.title)
+        check_label(self.bag, repeat.title, f"the title of repeat `{shorten(repeat.id.value)}`")
         self._repeat_bounds(repeat)
         self._condition(repeat.when, "this repeat is never shown")
         outer_fields = self.env.fields
@@ -320,28 +331,57 @@ class TemplateChecker:
 
     def _shortcode(self, code: a.Shortcode) -> None:
         path = code.path
-        kind: Kind | None = None
         if path in self.env.context:
             kind = CONTEXT_KINDS[self.env.context[path]]
-        elif len(path) == 1 and (path[0] in self.env.fields or path[0] in self.env.declared):
-            symbol = self.env.fields.get(path[0]) or self.env.declared[path[0]]
-            kind = symbol.ty.kind
-            if symbol.what in ("group", "section", "repeat"):
-                self.bag.error(code.span, "shortcode-path", f"`<<{path[0]}>>` names a {symbol.what}, not an answer")
-                return
-        elif len(path) == 1 and path[0] in self.env.everywhere and path[0] != self.env.current:
-            later = self.env.everywhere[path[0]]
-            self.bag.error(code.span, "declared-later", f"`{path[0]}` is declared later, on line {later.span.line}",
-                           "a shortcode can only show answers to earlier questions")
-            return
         else:
-            candidates = [".".join(p) for p in self.env.context] + list(self.env.declared) + list(self.env.fields)
-            self.bag.error(code.span, "shortcode-path", f"unknown shortcode `<<{'.'.join(path)}>>`",
-                           did_you_mean(".".join(path), candidates))
-            return
+            symbol = self._shortcode_symbol(code)
+            if symbol is None:
+                return
+            kind = symbol.ty.kind
         if code.offset and kind not in (Kind.NUMBER, Kind.DATE):
-            self.bag.error(code.span, "shortcode-offset", f"`<<{'.'.join(path)}>>` is not a number or a date",
+            self.bag.error(code.span, "shortcode-offset", f"`<<{shorten('.'.join(path))}>>` is not a number or a date",
                            "`+ N` and `- N` work on numbers and dates")
+
+    def _shortcode_symbol(self, code: a.Shortcode) -> Symbol | None:
+        """The earlier question a shortcode shows, reporting why when there is none."""
+        name = code.path[0] if len(code.path) == 1 else ""
+        shown = shorten(".".join(code.path))
+        earlier = self.env.fields.get(name) or self.env.declared.get(name)
+        later = None if earlier else self.env.everywhere.get(name)
+        if earlier is None and name and name == self.env.current:
+            self.bag.error(code.span, "self-reference", f"`<<{shown}>>` cannot show its own answer",
+                           "a shortcode shows the answer to an earlier question")
+            return None
+        found = earlier or later
+        if found is None:
+            candidates = [".".join(p) for p in self.env.context] + list(self.env.declared) + list(self.env.fields)
+            self.bag.error(code.span, "shortcode-path", f"unknown shortcode `<<{shown}>>`",
+                           did_you_mean(".".join(code.path), candidates))
+            return None
+        if found.what in ("group", "section", "repeat"):
+            self.bag.error(code.span, "shortcode-path", f"`<<{shown}>>` names a {found.what}, not an answer",
+                           "a shortcode shows the answer to one question")
+            return None
+        if later is None:
+            return earlier
+        if later.repeat and later.repeat != (self.env.repeat and self.env.repeat.name):
+            repeat = shorten(later.repeat)
+            total = shorten(f"{later.repeat}.{later.name}")
+            note = (f"for a total, add a `computed` value `sum({total})` and show that" if later.ty.kind is Kind.NUMBER
+                    else f"inside repeat `{repeat}`, `<<{shown}>>` shows each row's answer")
+            self.bag.error(code.span, "field-outside-repeat", f"`{shown}` is a field of repeat `{repeat}`",
+                           "outside the repeat there is no single value to show", note)
+        else:
+            self.bag.error(code.span, "declared-later", f"`{shown}` is declared later, on line {later.span.line}",
+                           "a shortcode can only show answers to earlier questions")
+        return None
+
+
+def _else_span(block: a.If) -> Span:
+    """Where the `else` of `block` stands: the AST keeps no span for it, but the grammar puts it on
+    the line of the last branch's `}`, and the canonical form leaves one space between them."""
+    end = block.branches[-1].span
+    return Span(end.file, end.end_line, end.end_column + 1, end.end_line, end.end_column + 5)
 
 
 def _flatten(items: tuple[a.Item, ...]) -> list[a.Item]:

@@ -3,6 +3,7 @@ for every construct of SPEC section 2."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,6 +82,30 @@ RULES: dict[str, Rule] = {
                                   ("`nick` is declared later", "line 4")),
     "shortcode_offset_on_text": R('    text a "A"\n    note "<<a + 1>>"', "shortcode-offset", "<<a +",
                                   ("not a number or a date",)),
+    "shortcode_own_answer_in_label": R('    number a "A <<a>>"', "self-reference", "<<a",
+                                       ("`<<a>>` cannot show its own answer", "earlier question")),
+    "shortcode_own_answer_in_help": R('    number a "A" help "<<a>>"', "self-reference", "<<a",
+                                      ("cannot show its own answer",)),
+    "shortcode_own_answer_in_option_label": R('    choice c "C" {\n      option x "X <<c>>"\n    }', "self-reference",
+                                              "<<c", ("`<<c>>` cannot show its own answer",)),
+    "shortcode_own_answer_in_computed_label": R('    computed c "C <<c>>" = 1', "self-reference", "<<c",
+                                                ("cannot show its own answer",)),
+    "shortcode_field_after_its_repeat": R('    repeat r "R" {\n      number f "F"\n    }\n    note "<<f>>"',
+                                          "field-outside-repeat", "<<f",
+                                          ("`f` is a field of repeat `r`", "no single value", "sum(r.f)")),
+    "shortcode_text_field_after_its_repeat": R('    repeat r "R" {\n      text f "F"\n    }\n    note "<<f>>"',
+                                               "field-outside-repeat", "<<f",
+                                               ("field of repeat `r`", "inside repeat `r`")),
+    "shortcode_field_before_its_repeat": R('    note "<<f>>"\n    repeat r "R" {\n      number f "F"\n    }',
+                                           "field-outside-repeat", "<<f", ("`f` is a field of repeat `r`",)),
+    "shortcode_names_its_own_section": R('    note "<<s>>"', "shortcode-path", "<<s",
+                                         ("`<<s>>` names a section", "not an answer")),
+    "shortcode_names_its_own_repeat": R('    repeat r "R" {\n      text a "A <<r>>"\n    }', "shortcode-path", "<<r",
+                                        ("`<<r>>` names a repeat", "not an answer")),
+    "shortcode_names_its_own_group": R('    group g "G <<g>>" {\n      text a "A"\n    }', "shortcode-path", "<<g",
+                                       ("`<<g>>` names a group",)),
+    "shortcode_names_a_later_section": R('    note "<<u>>"\n  }\n  section u "U" {\n    text a "A"', "shortcode-path",
+                                         "<<u", ("`<<u>>` names a section",)),
     # --- identifiers -------------------------------------------------------------------
     "uppercase_id": R('    text FirstName "First"', "bad-identifier", "FirstName",
                       ("`FirstName` cannot be a question id", "try `first_name`")),
@@ -115,12 +140,27 @@ RULES: dict[str, Rule] = {
                         Severity.WARNING),
     "empty_else_if_block": R('    yesno a "A"\n    if a {\n      text b "B"\n    } else if not a {\n    }',
                              "empty-block", "else if", ("this block is empty",), Severity.WARNING),
+    "empty_else_block": R('    yesno a "A"\n    if a {\n      text b "B"\n    } else {\n    }',
+                          "empty-block", "else {", ("this `else` block is empty",), Severity.WARNING),
+    "empty_else_after_else_if": R('    yesno a "A"\n    if a {\n      text b "B"\n    } else if not a {\n'
+                                  '      text c "C"\n    } else {\n    }',
+                                  "empty-block", "else {", ("this `else` block is empty",), Severity.WARNING),
+    "empty_label": R('    text a ""', "empty-label", '""', ("the label of `a` is empty",)),
+    "empty_option_label": R('    choice c "C" {\n      option x ""\n    }', "empty-label", '""',
+                            ("the label of option `x` is empty",)),
+    "empty_computed_label": R('    computed c "" = 1', "empty-label", '""', ("the label of `c` is empty",)),
+    "empty_section_title": R('organizer t "T" {\n  section s "" {\n    text a "A"\n  }\n}\n', "empty-label", '""',
+                             ("the title of section `s` is empty",)),
     "unsupported_language": R('organizer t "T" {\n  language fr\n  section s "S" {\n    text a "A"\n  }\n}\n',
                               "language", "fr", ("unsupported language `fr`", "en, nl")),
     "reminders_out_of_range": R('organizer t "T" {\n  reminders after 3 days limit 500\n  section s "S" {\n'
                                 '    text a "A"\n  }\n}\n', "bad-reminders", "500", ("0 to 365",)),
     "unused_option_list": R('options l {\n  option a "A"\n}\norganizer t "T" {\n  section s "S" {\n    text a "A"\n'
                             '  }\n}\n', "unused-list", "l {", ("`l` is never used",), Severity.WARNING),
+    "misspelt_list_is_not_also_unused": R('options states {\n  option ny "NY"\n}\norganizer t "T" {\n'
+                                          '  section s "S" {\n    choice c "C" from state\n  }\n}\n',
+                                          "unknown-list", "state\n", ("no option list named `state`",
+                                                                      "did you mean `states`")),
     # --- goto --------------------------------------------------------------------------
     "goto_backward": R('    yesno a "A"\n  }\n  section u "U" {\n    goto s when a', "goto-backward", "s when",
                        ("only jump forward", "an earlier section")),
@@ -136,6 +176,12 @@ RULES: dict[str, Rule] = {
                              ("`accept` does not apply to a text question", "a text question takes")),
     "modifier_wrong_type_in_braces": R('    yesno a "A" {\n      min 1\n    }', "modifier-not-allowed", "min 1",
                                        ("`min` does not apply to a yesno question",)),
+    "modifier_wrong_type_an_integer": R('    integer n "N" accept "pdf"', "modifier-not-allowed", "accept",
+                                        ("`accept` does not apply to an integer question", "an integer question takes")),
+    "modifier_wrong_type_an_email": R('    email e "E" min 1', "modifier-not-allowed", "min",
+                                      ("does not apply to an email question",)),
+    "bound_of_an_integer_is_a_string": R('    integer n "N" min "x"', "bad-bound", '"x"',
+                                         ("`min` of an integer question must be a number",)),
     "option_on_text": R('    text a "A" {\n      option x "X"\n    }', "modifier-not-allowed", "option",
                         ("`option` does not apply",)),
     "default_on_multichoice": R('    multichoice m "M" default "x" {\n      option x "X"\n    }',
@@ -174,12 +220,41 @@ RULES: dict[str, Rule] = {
     "default_yesno_string": R('    yesno y "Y" default "yes"', "bad-default", '"yes"', ("must be yes or no",)),
     "default_integer_fraction": R('    integer n "N" default 1.5', "bad-default", "1.5", ("whole number",)),
     "default_date_invalid": R('    date d "D" default "2020-02-30"', "bad-default", '"2020', ("YYYY-MM-DD",)),
+    "default_date_number": R('    date d "D" default 5', "bad-default", "5",
+                             ('the default of a date question must be a date in quotes, "YYYY-MM-DD"',)),
+    "default_integer_string": R('    integer n "N" default "3"', "bad-default", '"3"',
+                                ("the default of an integer question must be a number",)),
+    "default_below_min": R('    number n "N" min 5 max 10 default 3', "default-out-of-range", "3\n",
+                           ("the default (3) is below `min` (5)", "valid answer")),
+    "default_above_max": R('    money m "M" max 10 default 30.5', "default-out-of-range", "30.5",
+                           ("the default (30.5) is above `max` (10)",)),
+    "default_date_before_min": R('    date d "D" min "2020-01-01" default "2019-12-31"', "default-out-of-range",
+                                 '"2019', ('the default ("2019-12-31") is before `min` ("2020-01-01")',)),
+    "default_date_after_max": R('    date d "D" max "2020-01-01" default "2020-01-02"', "default-out-of-range",
+                                '"2020-01-02', ("is after `max`",)),
+    "default_shorter_than_min": R('    text t "T" min 3 default "ab"', "default-out-of-range", '"ab"',
+                                  ("the default has 2 characters, fewer than `min` (3)",)),
+    "default_longer_than_max": R('    textarea t "T" max 3 default "abcd"', "default-out-of-range", '"abcd"',
+                                 ("the default has 4 characters, more than `max` (3)",)),
+    "default_not_matching_pattern": R('    text t "T" pattern "[0-9]{5}" default "1234"', "default-pattern", '"1234"',
+                                      ('the default "1234" does not match the `pattern`', '"[0-9]{5}"')),
     "default_not_an_option": R('    choice c "C" default "y" {\n      option x "X"\n    }', "unknown-option", '"y"',
                                ('"y" is not an option of choice \'c\'',)),
     "prefill_unknown_context": R('    text a "A" prefill client.firstname', "bad-prefill", "prefill",
                                  ("cannot prefill from `client.firstname`", "did you mean `client.first_name`")),
     "prefill_previous_unknown": R('    text a "A" prefill previous.zz', "bad-prefill", "prefill",
                                   ("`previous.zz` names no question", "previous.ID")),
+    "prefill_number_from_text": R('    number n "N" prefill client.name', "prefill-type", "prefill",
+                                  ("cannot prefill a number question from `client.name`", "`client.name` is text")),
+    "prefill_yesno_from_text": R('    yesno y "Y" prefill firm.email', "prefill-type", "prefill",
+                                 ("cannot prefill a yesno question from `firm.email`",)),
+    "prefill_text_from_a_date": R('    text a "A" prefill today', "prefill-type", "prefill",
+                                  ("cannot prefill a text question from `today`", "`today` is a date")),
+    "prefill_multichoice_from_text": R('    multichoice m "M" prefill client.name {\n      option x "X"\n    }',
+                                       "prefill-type", "prefill", ("cannot prefill a multichoice question",)),
+    "prefill_previous_of_another_type": R('    text a "A"\n    number n "N" prefill previous.a', "prefill-type",
+                                          "prefill", ("cannot prefill a number question from `previous.a`",
+                                                      "`a` is a text question", "same type")),
     # --- options -----------------------------------------------------------------------
     "choice_without_options": R('    choice c "C" required', "no-options", "c \"C", ("choice `c` has no options",)),
     "multichoice_without_options": R('    multichoice m "M" {\n    }', "no-options", "m \"M", ("has no options",)),
@@ -275,6 +350,28 @@ RULES: dict[str, Rule] = {
     "multichoice_compared_with_equals": R('    multichoice m "M" {\n      option x "X"\n    }\n'
                                           '    text b "B" when m == "x"', "multichoice-compare", "m ==",
                                           ("several answers", "`has`")),
+    "multichoice_equals_hint_uses_its_names": R('    multichoice kids "K" {\n      option a "A"\n      option b "B"\n'
+                                                '    }\n    text t "T" when kids == "b"', "multichoice-compare",
+                                                "kids ==", ('e.g. `kids has "b"`',)),
+    "multichoice_equals_hint_corrects_a_typo": R('    multichoice m "M" {\n      option wages "W"\n      option x "X"\n'
+                                                 '    }\n    text t "T" when m == "wagse"', "multichoice-compare",
+                                                 "m ==", ('e.g. `m has "wages"`',)),
+    "multichoice_in_list_hint_uses_its_names": R('    multichoice m "M" {\n      option a "A"\n      option b "B"\n'
+                                                 '    }\n    text t "T" when m in ["q", "b"]', "multichoice-compare",
+                                                 "m in", ('e.g. `m has "b"`',)),
+    "yesno_ordering": R('    yesno married "M"\n    text b "B" when married > false', "boolean-ordering", "married >",
+                        ("yes/no values cannot be ordered", "`married` or `not married`")),
+    "text_in_a_list_of_numbers": R('    text a "A"\n    text b "B" when a in [1, 2]', "type-mismatch", "a in",
+                                   ("cannot look for text in a list of numbers", "`a` is a text question")),
+    "number_in_a_list_of_text": R('    number n "N"\n    text b "B" when n in ["x"]', "type-mismatch", "n in",
+                                  ("cannot look for a number in a list of text",)),
+    "comparing_two_lists": R('    text b "B" when [1] == [1]', "type-mismatch", "[1] ==", ("cannot compare two lists", "`in`")),
+    "comparing_a_list_with_a_question": R('    number n "N"\n    text b "B" when [1] == n', "type-mismatch", "[1] ==",
+                                          ("cannot compare a list with a number question", "`n in [")),
+    "in_empty_list": R('    number n "N"\n    text b "B" when n in []', "constant-condition", "n in",
+                       ("always false", "empty list"), Severity.WARNING),
+    "choice_in_empty_list": R('    choice c "C" {\n      option x "X"\n    }\n    text b "B" when c in []',
+                              "constant-condition", "c in", ("always false",), Severity.WARNING),
     "computed_list": R('    computed c "C" = ["a"]', "computed-type", "[", ("must be a number, text or yes/no",)),
     "constant_condition": R('    text b "B" when 1 == 2', "constant-condition", "1 == 2",
                             ("always false", "never shown"), Severity.WARNING),
@@ -495,3 +592,67 @@ def test_organizer_yaml_problems_are_located(tmp_path: Path) -> None:
     _, problems = load_config(config_path)
     assert [(d.code, d.span.line) for d in problems] == [("config", 3)]
     assert "client.tax_id" in problems[0].message
+
+
+# --- names the author wrote are echoed at most 40 characters long ---------------------------
+
+LONG = "x" * 50
+LONG_NAME_BODIES = {
+    "unknown id": f'    text b "B" when {LONG}',
+    "unknown function": f'    text b "B" when {LONG}(1)',
+    "unknown context field": f'    text b "B" when client.{LONG} == "a"',
+    "unknown section": f'    yesno a "A"\n    goto {LONG} when a',
+    "unknown list": f'    choice c "C" from {LONG}',
+    "prefill path": f'    text b "B" prefill client.{LONG}',
+    "previous path": f'    text b "B" prefill previous.{LONG}',
+    "shortcode": f'    note "<<{LONG}>>"',
+    "context shortcode": f'    note "<<client.{LONG}>>"',
+    "option literal": f'    choice c "C" {{\n      option x "X"\n    }}\n    text b "B" when c == "{LONG}"',
+    "bare reference": f'    text {LONG} "A"\n    text b "B" when {LONG}',
+    "repeat field": f'    repeat r "R" {{\n      number {LONG} "F"\n    }}\n    text b "B" when {LONG} > 1',
+    "sum field": f'    repeat r "R" {{\n      number f "F"\n    }}\n    computed c "C" = sum(r.{LONG})',
+    "too long id": f'    text {LONG * 2} "A"',
+    "file extension": f'    file f "F" accept "{LONG}"',
+    "currency": f'    money m "M" currency "{LONG}"',
+}
+
+
+@pytest.mark.parametrize("case", sorted(LONG_NAME_BODIES))
+def test_long_names_are_shortened_in_messages(case: str) -> None:
+    text = wrap(LONG_NAME_BODIES[case])
+    found = check(text)
+    assert found, shown(text, found)
+    for d in found:
+        words = " ".join((d.message, d.label, *d.notes))
+        assert "x" * 38 not in words, shown(text, found)
+    assert any(re.search(r"[a-z.]{37}\.\.\.", d.message) for d in found), shown(text, found)
+
+
+def test_a_name_of_40_characters_is_shown_whole() -> None:
+    name = "y" * 40
+    found = check(wrap(f'    text b "B" when {name}'))
+    assert [d.message for d in found] == [f"unknown question `{name}`"]
+
+
+def test_same_id_in_a_repeat_and_later_outside() -> None:
+    assert_clean('    repeat r "R" {\n      text name "Their name"\n    }\n    text name "Your name"\n'
+                 '    note "Hi <<name>>" when name == "a"')
+
+
+def test_shortcode_of_a_field_inside_its_repeat() -> None:
+    assert_clean('    repeat r "R" {\n      number f "F"\n      note "<<f + 1>>"\n    }\n'
+                 '    computed total "Total" = sum(r.f)\n    note "<<total>>"')
+
+
+def test_defaults_inside_their_bounds_and_pattern() -> None:
+    assert_clean('    integer n "N" min 0 max 12 default 12\n    money m "M" min 0 default 0\n'
+                 '    date d "D" min "2020-01-01" max today default "2020-01-01"\n'
+                 '    text t "T" min 5 max 5 pattern "[0-9]{5}" default "12345"\n    textarea x "X" max 3 default ""')
+
+
+def test_prefills_that_fit_the_question() -> None:
+    assert_clean('    text a "A" prefill client.name\n    textarea b "B" prefill client.company\n'
+                 '    email c "C" prefill firm.email\n    phone d "D" prefill firm.phone\n'
+                 '    choice e "E" prefill client.last_name {\n      option x "X"\n    }\n'
+                 '    integer f "F" prefill year\n    money g "G" prefill year\n    date h "H" prefill today\n'
+                 '    number i "I" prefill previous.i\n    text j "J" prefill previous.a')
