@@ -130,6 +130,13 @@ def shortcodes(paths: tuple[tuple[str, ...], ...] = CONTEXT_PATHS) -> SearchStra
     return st.composite(lambda draw: _draw_shortcode(draw, paths))()
 
 
+def _draw_label(draw: DrawFn, paths: tuple[tuple[str, ...], ...], max_parts: int = 3,
+                words: SearchStrategy[str] | None = None) -> a.Text:
+    """A text that is not empty: labels and titles must say something."""
+    text = _draw_text(draw, paths, max_parts, words) if words is not None else _draw_text(draw, paths, max_parts)
+    return text if text.parts else a.Text((a.Chunk("Label"),))
+
+
 def texts(paths: tuple[tuple[str, ...], ...] = CONTEXT_PATHS, max_parts: int = 4) -> SearchStrategy[a.Text]:
     """A string literal as the parser builds it: hostile literal chunks (never two in a row) and shortcodes."""
     return st.composite(lambda draw: _draw_text(draw, paths, max_parts))()
@@ -374,7 +381,7 @@ def _options(draw: DrawFn, scope: Scope) -> tuple[list[a.Modifier], tuple[str, .
 
 def _draw_options(draw: DrawFn, paths: tuple[tuple[str, ...], ...]) -> tuple[a.Option, ...]:
     ids = draw(st.lists(_IDS, min_size=1, max_size=5, unique=True))
-    return tuple(a.Option(a.Name(i), _draw_text(draw, paths, 2)) for i in ids)
+    return tuple(a.Option(a.Name(i), _draw_label(draw, paths, 2)) for i in ids)
 
 
 def _type_modifiers(draw: DrawFn, qtype: a.QuestionType, scope: Scope) -> tuple[list[a.Modifier], tuple[str, ...]]:
@@ -415,25 +422,26 @@ def _type_modifiers(draw: DrawFn, qtype: a.QuestionType, scope: Scope) -> tuple[
 
 
 def _draw_question(draw: DrawFn, scope: Scope, qtype: a.QuestionType | None = None, qid: str | None = None,
-                   ) -> a.Question:
+                   in_repeat: bool = False) -> a.Question:
     qtype = qtype or _pick(draw, tuple(QT))
     qid = qid or scope.fresh(draw)
     paths = scope.paths()
     mods, options = _type_modifiers(draw, qtype, scope)
     defaults = _defaults(qtype, mods, options, draw(_PLAIN))
-    prefill = [("previous", qid), *(CONTEXT_PATHS[:8] if qtype in _STRINGY else ())]
+    # `previous.ID` names last period's answer to a top-level question, never a repeat's field.
+    prefill = [*([] if in_repeat else [("previous", qid)]), *(CONTEXT_PATHS[:8] if qtype in _STRINGY else ())]
     common = [
         _maybe(draw, lambda: a.Required(_maybe(draw, lambda: _draw_condition(draw, scope, 3)))),
         _maybe(draw, lambda: a.When(_draw_condition(draw, scope, 3))),
         _maybe(draw, lambda: a.TextModifier(_pick(draw, (a.TextModifierKind.HELP, a.TextModifierKind.MESSAGE)),
                                             _draw_text(draw, paths, 3))),
         _maybe(draw, lambda: a.Default(_pick(draw, defaults))) if defaults else None,
-        _maybe(draw, lambda: a.Prefill(_pick(draw, prefill))) if qtype is not QT.FILE else None,
+        _maybe(draw, lambda: a.Prefill(_pick(draw, prefill))) if qtype is not QT.FILE and prefill else None,
     ]
     mods += [m for m in common if m is not None]
     scope.budget -= 1
     scope.questions.append(Symbol(qid, qtype, options))
-    return a.Question(type=qtype, id=a.Name(qid), label=_draw_text(draw, paths, 3),
+    return a.Question(type=qtype, id=a.Name(qid), label=_draw_label(draw, paths, 3),
                       modifiers=tuple(draw(st.permutations(mods))))
 
 
@@ -472,7 +480,7 @@ def _draw_item(draw: DrawFn, scope: Scope, kind: str, depth: int, in_section: bo
         case "if" if depth > 0:
             return _draw_if(draw, scope, depth - 1)
         case "group" if depth > 0:
-            gid, title, condition = scope.fresh(draw), _draw_text(draw, paths, 2), when()
+            gid, title, condition = scope.fresh(draw), _draw_label(draw, paths, 2), when()
             items = _draw_items(draw, scope, depth - 1, False)
             return a.Group(id=a.Name(gid), title=title, when=condition, items=items)
         case "repeat" if depth > 0:
@@ -480,7 +488,7 @@ def _draw_item(draw: DrawFn, scope: Scope, kind: str, depth: int, in_section: bo
         case "note":
             return a.Note(_draw_text(draw, paths), when())
         case "computed" if any(q.type in _NUMERIC for q in scope.questions):
-            cid, label, expr = scope.fresh(draw), _draw_text(draw, paths, 2), _draw_numeric(draw, scope)
+            cid, label, expr = scope.fresh(draw), _draw_label(draw, paths, 2), _draw_numeric(draw, scope)
             return a.Computed(id=a.Name(cid), label=label, expr=expr, when=when())
         case "goto" if in_section:
             target = _pick(draw, (*scope.sections[scope.current + 1:], "end"))
@@ -501,8 +509,10 @@ def _draw_if(draw: DrawFn, scope: Scope, depth: int) -> a.If:
 def _draw_repeat(draw: DrawFn, scope: Scope) -> a.Repeat:
     """Questions and notes; field ids are unique within the repeat and may reuse an earlier
     question's id (as `birth_date` does in the SPEC example): inside, the name means the field."""
-    rid, title = scope.fresh(draw), _draw_text(draw, scope.paths(), 2)
+    rid, title = scope.fresh(draw), _draw_label(draw, scope.paths(), 2)
     lower, upper = _pair(draw, 0, 20)
+    if upper is not None and upper.value == 0:
+        upper = None  # `max 0` allows no rows: the checker refuses it
     when = _maybe(draw, lambda: _draw_condition(draw, scope))
     outer = list(scope.questions)
     fields: list[str] = []
@@ -514,7 +524,7 @@ def _draw_repeat(draw: DrawFn, scope: Scope) -> a.Repeat:
     for fid in fields:
         if draw(st.integers(0, 3)) == 3:
             items.append(a.Note(_draw_text(draw, scope.paths(), 2), _maybe(draw, lambda: _draw_condition(draw, scope))))
-        items.append(_draw_question(draw, scope, qid=fid))
+        items.append(_draw_question(draw, scope, qid=fid, in_repeat=True))
     scope.repeats[rid] = tuple(q for q in scope.questions if q.id in fields)
     scope.questions = outer
     return a.Repeat(id=a.Name(rid), title=title, min=lower, max=upper, when=when, items=tuple(items))
@@ -524,7 +534,7 @@ def _draw_repeat(draw: DrawFn, scope: Scope) -> a.Repeat:
 
 
 def _draw_section(draw: DrawFn, scope: Scope, sid: str) -> a.Section:
-    title = _draw_text(draw, scope.paths(), 2)
+    title = _draw_label(draw, scope.paths(), 2)
     when = _maybe(draw, lambda: _draw_condition(draw, scope))
     return a.Section(id=a.Name(sid), title=title, when=when, items=_draw_items(draw, scope, 2, True))
 
@@ -547,7 +557,7 @@ def templates(draw: DrawFn, max_sections: int = 3) -> a.Module:
         sections.append(_draw_section(draw, scope, sid))
     reminders = _maybe(draw, lambda: a.Reminders(a.Number(draw(st.integers(1, 30))), a.Number(draw(st.integers(0, 5)))))
     declarations.append(a.Template(
-        id=a.Name(template_id), title=_draw_text(draw, CONTEXT_PATHS, 3, _WORDS),
+        id=a.Name(template_id), title=_draw_label(draw, CONTEXT_PATHS, 3, _WORDS),
         language=_maybe(draw, lambda: a.Name(_pick(draw, ("en", "nl")))),
         description=_maybe(draw, lambda: _draw_text(draw, CONTEXT_PATHS, 6)), reminders=reminders,
         items=tuple(sections)))
