@@ -17,6 +17,11 @@ ARTIFACTS = ("organizer.json", "schema.json")
 IR_SCHEMA = Draft202012Validator(json.loads((Path(__file__).parent.parent.parent / "compiler" / "ir_schema.json").read_text()))
 
 
+def _pretty(artifact: str) -> str:
+    """Artifacts are compact JSON; goldens keep them indented so a change reads as a diff."""
+    return json.dumps(json.loads(artifact), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_golden(case: str, update_goldens: bool) -> None:
     folder = GOLDEN / case
@@ -24,11 +29,12 @@ def test_golden(case: str, update_goldens: bool) -> None:
     assert result.program is not None, [str(d) for d in result.diagnostics]
     for name in ARTIFACTS:
         expected = folder / name
+        shown = _pretty(result.artifacts[name])
         if update_goldens:
-            expected.write_text(result.artifacts[name], encoding="utf-8")
+            expected.write_text(shown, encoding="utf-8")
             continue
         assert expected.exists(), f"missing golden {expected}: run `pytest --update-goldens` and review it"
-        assert result.artifacts[name] == expected.read_text(encoding="utf-8"), f"{case}/{name} changed"
+        assert shown == expected.read_text(encoding="utf-8"), f"{case}/{name} changed"
     assert not list(IR_SCHEMA.iter_errors(json.loads(result.artifacts["organizer.json"])))
     Draft202012Validator.check_schema(json.loads(result.artifacts["schema.json"]))
 
