@@ -23,6 +23,7 @@ from typing import Any
 from organizer.dsl.config import DEFAULT_CONFIG, LibraryConfig, find_config, load_config
 from organizer.dsl.diagnostics import Diagnostic, Severity, Span
 from organizer.dsl.frontend import check_source, decode_source
+from organizer.dsl.gcpause import gc_paused
 from organizer.runtime.program import Program, program_to_json
 
 from .lower import lower
@@ -70,13 +71,14 @@ class CompileResult:
 
 def compile_source(text: str, file: str = "<string>", config: LibraryConfig | None = None) -> CompileResult:
     """Check and compile one template's text; never raises for bad input."""
-    checked = check_source(text, file, config)
-    if not checked.ok or checked.module is None or checked.template is None:
-        return CompileResult(file, checked.diagnostics, None)
-    program = lower(checked.module, checked.template, file, text, config)
-    artifacts: dict[str, str] = {}
-    for emit in EMITTERS:
-        artifacts.update(emit(program))
+    with gc_paused():  # every stage builds large acyclic trees: collecting meanwhile only costs time
+        checked = check_source(text, file, config)
+        if not checked.ok or checked.module is None or checked.template is None:
+            return CompileResult(file, checked.diagnostics, None)
+        program = lower(checked.module, checked.template, file, text, config)
+        artifacts: dict[str, str] = {}
+        for emit in EMITTERS:
+            artifacts.update(emit(program))
     return CompileResult(file, checked.diagnostics, program, artifacts)
 
 
