@@ -2,6 +2,12 @@
 
 Input is an IR item, output a plain JSON Schema dict. Everything here is standard keywords only,
 and every pattern is written in the syntax Python `re`, ECMAScript `u` and `v` agree on.
+
+`""` (string-valued questions) and `[]` (multichoice, file) are *no answer* (runtime
+`is_no_answer`): they pass every value check but the type, so checks that could reject them sit
+under `if: {minLength: 1}` / `if: {minItems: 1}` (`_unless_empty`), and a choice's `enum` lists
+`""` first. Presence rules (`non_empty` while required, `false` while hidden) are stated beside
+the value schema, not here.
 """
 
 from __future__ import annotations
@@ -47,20 +53,41 @@ def number_bounds(minimum: int | float | None, maximum: int | float | None) -> S
 
 
 def extension_pattern(accept: tuple[str, ...]) -> str:
-    """`\\.(?:[Pp][Dd][Ff]|...)(?!\\n)$`: a name ending in one of the extensions, any letter case."""
+    """`\\.(?:[Pp][Dd][Ff]|...)(?!\\n)$`: a name ending in one of the extensions, any ASCII letter case
+    (the runtime's `file_extension` folds A-Z only)."""
     def letters(ext: str) -> str:
-        return "".join(f"[{c.upper()}{c}]" if c.isalpha() else c for c in ext)
+        return "".join(f"[{c.upper()}{c}]" if "a" <= c <= "z" else c for c in ext)
 
     return "\\.(?:" + "|".join(letters(ext) for ext in accept) + ")(?!\\n)$"
+
+
+def _max_items(high: int | None) -> int:
+    return MAX_ITEMS if high is None else min(high, MAX_ITEMS)
 
 
 def _items_bounds(low: int | None, high: int | None, draft: bool) -> Schema:
     """maxItems, capped at the runtime's MAX_ITEMS; minItems only in a submission (a draft may
     hold fewer rows, selections or files: the runtime's `min-items`/`min-rows` are completeness)."""
-    bounds: Schema = {"maxItems": MAX_ITEMS if high is None else min(high, MAX_ITEMS)}
+    bounds: Schema = {"maxItems": _max_items(high)}
     if low and not draft:
         bounds["minItems"] = low
     return bounds
+
+
+def _unless_empty(schema: Schema, checks: Schema) -> Schema:
+    """`schema` with `checks` applied to a non-empty value only: `""` and `[]` are no answer and
+    pass them (an `if` on the length, beside the `type` of `schema`, so strict Ajv accepts it)."""
+    if checks:
+        schema["if"] = {"minItems": 1} if schema["type"] == "array" else {"minLength": 1}
+        schema["then"] = checks
+    return schema
+
+
+def _list_answer(items: Schema, low: int | None, high: int | None, draft: bool, **extra: Any) -> Schema:
+    """Selections or files: at most `high`; in a submission `[]` (no answer) or at least `low`
+    (a `min 1` asks nothing more of a non-empty list)."""
+    schema: Schema = {"type": "array", "items": items, **extra, "maxItems": _max_items(high)}
+    return _unless_empty(schema, {"minItems": low} if low and low > 1 and not draft else {})
 
 
 def _string(low: int | None = None, high: int | None = None, cap: int = MAX_STRING_LENGTH) -> Schema:
@@ -90,16 +117,19 @@ def question_schema(question: Question, draft: bool = False) -> Schema:
     checks = question.checks
     match question.type:
         case "text" | "textarea":
-            schema = _string(checks.min_length, checks.max_length)
+            own: Schema = {}
+            if checks.min_length is not None and checks.min_length > 1:
+                own["minLength"] = checks.min_length
             if checks.pattern is not None:
-                schema["pattern"] = checks.pattern
-            return schema
+                own["pattern"] = checks.pattern
+            return _unless_empty(_string(None, checks.max_length), own)
         case "email":  # the pattern is ASCII only, so it also rules out NUL and surrogates
-            return {"type": "string", "maxLength": MAX_EMAIL_LENGTH, "format": "email", "pattern": EMAIL_PATTERN}
+            return _unless_empty({"type": "string", "maxLength": MAX_EMAIL_LENGTH},
+                                 {"format": "email", "pattern": EMAIL_PATTERN})
         case "phone":
-            return {"type": "string", "maxLength": MAX_PHONE_LENGTH, "pattern": PHONE_PATTERN}
+            return _unless_empty({"type": "string", "maxLength": MAX_PHONE_LENGTH}, {"pattern": PHONE_PATTERN})
         case "date":
-            return {"type": "string", "format": "date", "pattern": DATE_PATTERN}
+            return _unless_empty({"type": "string"}, {"format": "date", "pattern": DATE_PATTERN})
         case "number" | "money":
             # Money without decimals (JPY, KRW) is exactly an integer; other decimals are runtime-only.
             kind = "integer" if question.type == "money" and checks.decimals == 0 else "number"
@@ -108,14 +138,13 @@ def question_schema(question: Question, draft: bool = False) -> Schema:
             return {"type": "integer", **number_bounds(checks.minimum, checks.maximum)}
         case "yesno":
             return {"type": "boolean"}
-        case "choice":
-            return {"type": "string", "enum": [o.id for o in question.options]}
+        case "choice":  # "" (no answer) or an option id: option ids are never ""
+            return {"type": "string", "enum": ["", *(o.id for o in question.options)]}
         case "multichoice":
-            return {"type": "array", "items": {"type": "string", "enum": [o.id for o in question.options]},
-                    "uniqueItems": True, **_items_bounds(checks.min_items, checks.max_items, draft)}
+            return _list_answer({"type": "string", "enum": [o.id for o in question.options]},
+                                checks.min_items, checks.max_items, draft, uniqueItems=True)
         case "file":
-            return {"type": "array", "items": file_object(question),
-                    **_items_bounds(checks.min_items, checks.max_items, draft)}
+            return _list_answer(file_object(question), checks.min_items, checks.max_items, draft)
     raise AssertionError(f"unknown question type {question.type!r}")
 
 

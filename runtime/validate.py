@@ -2,8 +2,10 @@
 stable codes, client-facing messages). Also `submission`, the answers without hidden values.
 
 Submission mode checks completeness and visibility as well as values; draft mode (autosave)
-checks only the values that are present, hidden ones included. No input raises: every hostile
-value becomes a problem (docs/runtime.md lists the codes).
+checks only the values that are present, hidden ones included. `""` and `[]` (`is_no_answer`)
+are no answer: `required` applies to them, and in a submission `hidden-answer` (a hidden key must
+be absent whatever its value), but no value check. No input raises: every hostile value becomes
+a problem (docs/runtime.md lists the codes).
 """
 
 from __future__ import annotations
@@ -147,6 +149,19 @@ def _is_empty(value: Any) -> bool:
     return value is None or value == "" or (isinstance(value, list) and not value)
 
 
+STRING_TYPES = frozenset(("text", "textarea", "email", "phone", "date", "choice"))
+LIST_TYPES = frozenset(("multichoice", "file"))
+
+
+def is_no_answer(q: Question, value: Any) -> bool:
+    """`""` for a string-valued question, `[]` for a multichoice or file question: what a form sends
+    for a cleared field. It is no answer: only presence rules apply to it (`required` while shown
+    and required, `hidden-answer` while hidden in a submission), none of the value's own checks."""
+    if isinstance(value, str):
+        return not value and q.type in STRING_TYPES
+    return isinstance(value, list) and not value and q.type in LIST_TYPES
+
+
 def _check_computed(run: _Run, item: Computed, value: Any, pointer: str, expected: Any) -> None:
     kinds: dict[str, Callable[[Any], bool]] = {
         "number": is_number, "string": lambda v: isinstance(v, str), "boolean": lambda v: isinstance(v, bool)}
@@ -184,7 +199,9 @@ def _text_problem(run: _Run, item: Question | Computed, value: str, pointer: str
 
 
 def check_value(run: _Run, q: Question, value: Any, pointer: str) -> None:
-    """Type and per-value checks of one present answer."""
+    """Type and per-value checks of one present answer (none for `""` or `[]`: `is_no_answer`)."""
+    if is_no_answer(q, value):
+        return
     kind = q.type
     if kind in ("text", "textarea", "email", "phone", "date"):
         _check_string(run, q, value, pointer)
@@ -336,11 +353,15 @@ def _check_file(run: _Run, q: Question, item: Any, pointer: str) -> None:
         run.add(f"{pointer}/size", "file-size", {"max_size": q.checks.max_size}, q)
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
 def file_extension(name: str) -> str:
-    """The lower-case text after the last dot of a file name ("" when there is no dot); `.pdf` is a
-    pdf, as the schema's `\\.(?:[Pp][Dd][Ff])(?!\\n)$` says."""
+    """The text after the last dot of a file name with ASCII letters lower-cased ("" when there is
+    no dot); `.pdf` is a pdf, as the schema's `\\.(?:[Pp][Dd][Ff])(?!\\n)$` says. Only A-Z are
+    folded: `str.lower()` would also map the Kelvin sign U+212A to `k`, which `[Kk]` does not match."""
     _, dot, extension = name.rpartition(".")
-    return extension.lower() if dot else ""
+    return extension.translate(_ASCII_LOWER) if dot else ""
 
 
 def file_object_problem(item: Any) -> tuple[str, str | None] | None:

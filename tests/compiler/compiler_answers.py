@@ -25,6 +25,12 @@ _DATES = ["2024-01-31", "2024-02-29", "2023-02-29", "1999-12-31", "2100-02-29", 
           "2024-1-1", "", "2024-01-31\n", "0000-01-01", "9999-12-31"]
 _NAMES = ["w2.pdf", "W2.PDF", "scan.jpg", "photo.png", "notes.txt", ".pdf", "noext", "a.b.pdf"]
 _CONTEXT = {"today": "2026-06-15", "year": 2026, "client": {"first_name": "Jane", "email": "jane@example.com"}}
+_EMPTY = {"text": "", "textarea": "", "email": "", "phone": "", "date": "", "choice": "", "multichoice": [], "file": []}
+
+
+def empty_value(q: Question) -> Any:
+    """What a form sends for a cleared field: `""` or `[]` (no answer); `None` for types without one."""
+    return copy.copy(_EMPTY.get(q.type))
 
 
 _PATTERN_SAMPLES = ["12345", "12345-6789", "123456", "12345678", "123456789", "123-45-6789", "12-3456789",
@@ -126,7 +132,9 @@ def _answers_of(rng: random.Random, items: tuple[Item, ...]) -> dict[str, Any]:
         if isinstance(item, Group):
             answers.update(_answers_of(rng, item.items))
         elif isinstance(item, Question):
-            if item.required is not False or rng.random() < 0.7:
+            if item.required is False and item.type in _EMPTY and rng.random() < 0.1:
+                answers[item.id] = empty_value(item)  # an optional question left empty: valid
+            elif item.required is not False or rng.random() < 0.7:
                 value = question_value(rng, item)
                 if value is not None:
                     answers[item.id] = value
@@ -153,7 +161,7 @@ def random_answers(template: Template, rng: random.Random) -> dict[str, Any]:
 
 def mutate(answers: dict[str, Any], template: Template, rng: random.Random) -> dict[str, Any]:
     """One near miss: a key dropped, an unknown or hidden key added, a value of a question
-    replaced (valid or not), or a repeat row changed."""
+    replaced (valid or not, or emptied: `""`, `[]`), or a repeat row changed."""
     result = copy.deepcopy(answers)
     roll = rng.random()
     keys = list(result)
@@ -171,6 +179,11 @@ def mutate(answers: dict[str, Any], template: Template, rng: random.Random) -> d
                 del row[rng.choice(list(row))]
             else:
                 row[rng.choice(list(row) or ["x"])] = rng.choice([None, "", 5, "x", True])
+    elif roll < 0.5 and questions:
+        q = rng.choice(questions)  # shown or hidden, required or not
+        result[q.id] = rng.choice(["", []]) if rng.random() < 0.2 else empty_value(q)
+        if result[q.id] is None:
+            del result[q.id]
     elif questions:
         q = rng.choice(questions)
         result[q.id] = question_value(rng, q, valid=rng.random() < 0.5)

@@ -228,7 +228,8 @@ def test_date_pattern_is_calendar_exact() -> None:
                     real = False
                 assert bool(pattern.search(text)) is real, text
     schema = _schema_for('date d "D"')
-    assert schema["allOf"][0]["properties"]["d"] == {"type": "string", "format": "date", "pattern": DATE_PATTERN}
+    assert schema["allOf"][0]["properties"]["d"] == {  # "" is no answer: the checks apply to the rest
+        "type": "string", "if": {"minLength": 1}, "then": {"format": "date", "pattern": DATE_PATTERN}}
 
 
 STANDARD_KEYWORDS = frozenset("""
@@ -265,6 +266,21 @@ def test_lengths_count_code_points_and_bad_characters_are_refused() -> None:
     assert not validator.is_valid({"t": "ab"})
     assert not validator.is_valid({"t": "\x00"})
     assert not validator.is_valid({"t": "\ud800"})
+
+
+def test_file_extensions_fold_ascii_letters_only() -> None:
+    """Python's `str.lower()` maps the Kelvin sign U+212A to `k`; `[Kk]` matches neither it nor any
+    other non-ASCII letter, so the runtime folds A-Z only and both reject `x.m\u212av`."""
+    result = compile_source('organizer t "T" {\n  section s "S" {\n    file f "F" accept "mkv", "pdf"\n  }\n}\n',
+                            "t.organizer")
+    assert result.program is not None
+    template = Template(result.program)
+    validator = Draft202012Validator(json.loads(result.artifacts["schema.json"]))
+    for name, ok in (("x.MKV", True), ("x.mKv", True), ("x.Pdf", True), ("x.m\u212av", False), ("x.\u212a", False),
+                     ("x.pdf\u0130", False), ("x.\uff50df", False)):
+        answers = {"f": [{**W2, "name": name}]}
+        assert validator.is_valid(answers) is ok, name
+        assert (template.validate(answers, context=CONTEXT) == []) is ok, name
 
 
 # --- the shape ----------------------------------------------------------------------------

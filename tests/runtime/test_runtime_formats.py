@@ -69,7 +69,9 @@ def test_the_leap_rule_over_all_years() -> None:
 @pytest.mark.parametrize("text", INVALID_DATES)
 def test_invalid_dates(text: str) -> None:
     assert not re.match(DATE_PATTERN, text) and not is_date(text) and not calendar_ok(text)
-    assert [p.code for p in validate(DATE_PROGRAM, {"d": text}, True, CONTEXT)] == ["date-format"]
+    # "" is not a date, but as an answer it is no answer: only `required` applies to it
+    expected = [] if text == "" else ["date-format"]
+    assert [p.code for p in validate(DATE_PROGRAM, {"d": text}, True, CONTEXT)] == expected
 
 
 def mutations(count: int) -> list[str]:
@@ -130,7 +132,8 @@ def test_email_and_phone_lengths() -> None:
 @pytest.mark.parametrize("text,ok", EMAILS)
 def test_email_pattern(text: str, ok: bool) -> None:
     assert bool(re.match(EMAIL_PATTERN, text)) == ok == is_email(text)
-    assert [p.code for p in validate(DATE_PROGRAM, {"e": text}, True, CONTEXT)] == ([] if ok else ["email-format"])
+    expected = [] if ok or text == "" else ["email-format"]  # "" is no answer
+    assert [p.code for p in validate(DATE_PROGRAM, {"e": text}, True, CONTEXT)] == expected
 
 
 PHONES = [("+1 (555) 123-4567", True), ("+31 6 12345678", True), ("020-1234567", True), ("(020) 123 4567", True),

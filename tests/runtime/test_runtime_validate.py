@@ -64,11 +64,17 @@ def test_per_value_checks(key: str, value: Any, expected: str | None) -> None:
     (["a", "z"], [("/multi/1", "option")]),
     (["a", 1], [("/multi/1", "type")]),
     (["a", "b", "c"], [("/multi", "max-items")]),
-    ([], [("/multi", "min-items")]),  # a completeness rule: submission only
 ])
 def test_multichoice(value: Any, expected: list[tuple[str, str]]) -> None:
     assert check("multi", value) == expected
-    assert check("multi", value, draft=True) == ([] if expected[0][1] == "min-items" else expected)
+    assert check("multi", value, draft=True) == expected
+
+
+def test_multichoice_min_items_is_a_completeness_rule() -> None:
+    p = program(section("s", q("m", "multichoice", options=options("a", "b", "c"), checks=Checks(min_items=2))))
+    assert codes(validate(p, {"m": ["a"]}, False, CONTEXT)) == [("/m", "min-items")]
+    assert validate(p, {"m": ["a"]}, True, CONTEXT) == []  # submission only
+    assert validate(p, {"m": []}, False, CONTEXT) == []    # [] is no answer: an optional question may stay empty
 
 
 @pytest.mark.parametrize("file,expected", [
@@ -246,3 +252,101 @@ def test_computed_inside_rows() -> None:
     p = program(section("a", repeat("r", q("v", "number"), computed("d", op("*", {"field": "v"}, lit(2))))))
     assert validate(p, {"r": [{"v": 2, "d": 4}]}, False, CONTEXT) == []
     assert codes(validate(p, {"r": [{"v": 2, "d": 5}]}, False, CONTEXT)) == [("/r/0/d", "computed-mismatch")]
+
+
+# --- empty answers: "" and [] are no answer ----------------------------------------------------------
+
+# Each type with checks that "" or [] would fail if they applied, and its empty value.
+EMPTY_TYPES: dict[str, tuple[dict[str, Any], Any]] = {
+    "text": ({"checks": Checks(min_length=3, max_length=9, pattern="^(?:[a-z]+)(?!\\n)$")}, ""),
+    "textarea": ({"checks": Checks(min_length=2)}, ""),
+    "email": ({}, ""),
+    "phone": ({}, ""),
+    "date": ({"checks": Checks(min_date="2020-01-01", max_date="today")}, ""),
+    "choice": ({"options": options("a", "b")}, ""),
+    "multichoice": ({"options": options("a", "b", "c"), "checks": Checks(min_items=2, max_items=3)}, []),
+    "file": ({"checks": Checks(min_items=2, accept=("pdf",), max_size=10)}, []),
+}
+
+
+def _empties_program(kind: str) -> Any:
+    kw, _ = EMPTY_TYPES[kind]
+    show = ref("show")
+    return program(
+        section("a", q("show", "yesno"),
+                q("opt", kind, **kw), q("req", kind, required=True, **kw),
+                q("hid", kind, visible_when=show, **kw), q("hreq", kind, required=True, visible_when=show, **kw),
+                q("rif", kind, required=show, **kw),
+                repeat("rows", q("f_on", "yesno"), q("f_opt", kind, **kw), q("f_req", kind, required=True, **kw),
+                       q("f_hid", kind, required=True, visible_when={"field": "f_on"}, **kw))),
+        section("b", q("sec", kind, required=True, **kw), visible_when=show))
+
+
+@pytest.mark.parametrize("kind", list(EMPTY_TYPES))
+def test_an_empty_answer_is_no_answer(kind: str) -> None:
+    p = _empties_program(kind)
+    empty = EMPTY_TYPES[kind][1]
+    names = ("opt", "req", "hid", "hreq", "rif", "sec")
+    row = {"f_opt": empty, "f_req": empty, "f_hid": empty, "f_on": False}
+    shown = {"show": True, **{n: empty for n in names}, "rows": [row]}
+    # shown: only `required` applies, no value check (pattern, format, option, min-length, min-items ...)
+    assert codes(validate(p, shown, False, CONTEXT)) == [
+        ("/req", "required"), ("/hreq", "required"), ("/rif", "required"), ("/rows/0/f_req", "required"),
+        ("/rows/0/f_hid", "hidden-answer"), ("/sec", "required")]
+    # the same verdicts as leaving the keys out (a hidden key must be absent, whatever its value)
+    absent = {"show": True, "rows": [{"f_on": False}]}
+    assert codes(validate(p, absent, False, CONTEXT)) == [
+        ("/req", "required"), ("/hreq", "required"), ("/rif", "required"), ("/rows/0/f_req", "required"),
+        ("/sec", "required")]
+    # hidden: an empty value is still a hidden answer in a submission; `submission` drops it
+    hidden = {**shown, "show": False}
+    assert codes(validate(p, hidden, False, CONTEXT)) == [
+        ("/req", "required"), ("/hid", "hidden-answer"), ("/hreq", "hidden-answer"),
+        ("/rows/0/f_req", "required"), ("/rows/0/f_hid", "hidden-answer"), ("/sec", "hidden-answer")]
+    cleaned = submission(p, hidden, CONTEXT)
+    assert cleaned == {"show": False, "opt": empty, "req": empty, "rif": empty,
+                       "rows": [{"f_opt": empty, "f_req": empty, "f_on": False}]}
+    assert codes(validate(p, cleaned, False, CONTEXT)) == [("/req", "required"), ("/rows/0/f_req", "required")]
+    # a draft accepts every empty answer, shown or hidden, required or not
+    for answers in (shown, hidden, cleaned):
+        assert validate(p, answers, True, CONTEXT) == []
+    # optional and empty is a complete submission
+    complete = submission(p, {"show": False, "opt": empty, "rows": [{"f_opt": empty, "f_on": True}]}, CONTEXT)
+    assert codes(validate(p, complete, False, CONTEXT)) == [("/req", "required"), ("/rows/0/f_req", "required"),
+                                                             ("/rows/0/f_hid", "required")]
+
+
+@pytest.mark.parametrize(("kind", "value"), [
+    ("number", ""), ("integer", ""), ("money", ""), ("yesno", ""), ("yesno", []), ("text", []), ("date", []),
+    ("choice", []), ("multichoice", ""), ("file", ""), ("multichoice", [""]), ("text", None),
+])
+def test_other_empty_values_are_type_errors(kind: str, value: Any) -> None:
+    """Only "" for a string-valued question and [] for a list-valued one is no answer."""
+    kw = {"options": options("a")} if kind in ("choice", "multichoice") else {}
+    if kind == "money":
+        kw["currency"] = "USD"
+    p = program(section("s", q("x", kind, **kw)))
+    expected = "option" if value == [""] else "type"
+    pointer = "/x/0" if value == [""] else "/x"
+    for draft in (False, True):
+        assert codes(validate(p, {"x": value}, draft, CONTEXT)) == [(pointer, expected)]
+
+
+def test_an_empty_answer_is_unanswered_for_conditions_and_progress() -> None:
+    from organizer.runtime.state import evaluate
+
+    digits = Checks(pattern="^(?:[0-9]+)(?!\\n)$")
+    p = program(section("s", q("d", "date", required=True), q("t", "text", checks=digits),
+                        q("later", "text", visible_when=op("answered", ref("d")))))
+    state = evaluate(p, {"d": "", "t": ""}, CONTEXT)
+    assert state.to_json()["progress"]["answered"] == 0
+    assert "later" not in state.to_json()["items"]["s"]
+
+
+def test_file_extension_folds_ascii_letters_only() -> None:
+    """`str.lower()` maps the Kelvin sign (U+212A) to `k`; the schema's `[Kk]` does not match it."""
+    p = program(section("s", q("f", "file", checks=Checks(accept=("pdf", "mkv")))))
+    for name, ok in (("movie.MKV", True), ("movie.mKv", True), ("movie.m\u212av", False), ("a.\u212a", False),
+                     ("doc.PDF", True), ("doc.pdf\u0130", False)):
+        found = codes(validate(p, {"f": [{**FILE, "name": name}]}, True, CONTEXT))
+        assert found == ([] if ok else [("/f/0/name", "file-type")]), name
