@@ -26,6 +26,7 @@ from organizer.dsl.frontend import check_source, decode_source
 from organizer.dsl.gcpause import gc_paused
 from organizer.runtime.program import Program, program_to_json
 
+from .form import emit_form
 from .lower import lower
 from .schema import draft_schema, plain_text, submission_schema
 
@@ -54,7 +55,7 @@ def emit_schemas(program: Program) -> dict[str, str]:
 
 
 #: Every artifact of a template comes from one of these; an emitter returns {file name: text}.
-EMITTERS: list[Emitter] = [emit_ir, emit_schemas]
+EMITTERS: list[Emitter] = [emit_ir, emit_schemas, emit_form]
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,10 +128,11 @@ def compiler_version() -> str:
 
     runtime = Path(program_module.__file__).parent
     here = Path(__file__).parent
-    files = sorted([*here.glob("*.py"), *here.glob("*.json"), *here.glob("templates/*"),
+    files = sorted([*here.glob("*.py"), *here.glob("*.json"), *here.glob("templates/*"), *here.glob("static/*"),
                     *Path(dsl_package.__file__).parent.rglob("*.py"),
                     *Path(dsl_package.__file__).parent.glob("*.lark"),
-                    runtime / "program.py", runtime / "formats.py"])
+                    runtime / "program.py", runtime / "formats.py", runtime / "messages.py",
+                    runtime / "messages.json"])
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
