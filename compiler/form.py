@@ -41,20 +41,6 @@ ROW = "ROW"  # stands for the row number in the ids of a repeat's row template (
 
 # Words of the form that messages.json does not hold yet (proposed for its `ui` section; the
 # catalogue wins wherever it has the key).
-FORM_WORDS: dict[str, dict[str, str]] = {
-    "en": {
-        "conflict": "These answers were changed somewhere else in the meantime. The newer answers are shown now.",
-        "saved_locally": "Saved on this device",
-        "submit_failed": "Your answers could not be sent. Please try again.",
-        "empty_value": "—",
-    },
-    "nl": {
-        "conflict": "Deze antwoorden zijn intussen ergens anders gewijzigd. De nieuwere antwoorden staan nu hier.",
-        "saved_locally": "Opgeslagen op dit apparaat",
-        "submit_failed": "Uw antwoorden konden niet worden verstuurd. Probeer het opnieuw.",
-        "empty_value": "—",
-    },
-}
 # the words the templates write; the page's script takes the rest from the embedded catalogue
 _STATIC_WORDS = ("next", "back", "submit", "add_row", "remove_row", "review", "print", "required", "choose", "submitted")
 
@@ -96,16 +82,9 @@ def formats_data() -> dict[str, Any]:
 
 
 def messages_data(language: str) -> dict[str, Any]:
-    """The catalogue the page needs: English (every fallback) and the program's language, with the
-    form's own words added where the catalogue lacks them."""
+    """The catalogue the page needs: English (every fallback) and the program's language."""
     books = catalogue()
-    result = {}
-    for code in sorted({"en", language}):
-        if code in books:
-            book = dict(books[code])
-            book["ui"] = {**FORM_WORDS.get(code, FORM_WORDS["en"]), **books[code]["ui"]}
-            result[code] = book
-    return result
+    return {code: books[code] for code in sorted({"en", language}) if code in books}
 
 
 def _json_value(value: Any) -> Any:
