@@ -10,6 +10,8 @@ from .expressions import RESERVED
 from .words import shorten
 
 MAX_IDENTIFIER = 64
+# Lower-case names every JavaScript object inherits (the others start with `_` or hold capitals).
+JAVASCRIPT_NAMES = frozenset({"constructor"})
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*")
 
 
@@ -30,6 +32,11 @@ def check_identifier(bag: DiagnosticBag, name: a.Name, what: str, reserved_ok: b
     if not _IDENTIFIER.fullmatch(value):
         bag.error(name.span, "bad-identifier", f"`{shorten(value)}` cannot be {what}",
                   f"ids use a-z, 0-9 and _ and start with a letter: try `{shorten(suggest_identifier(value))}`")
+        return False
+    if value in JAVASCRIPT_NAMES:
+        bag.error(name.span, "reserved-id", f"`{value}` cannot be {what}",
+                  f"choose another name, e.g. `{value}_name`",
+                  "every JavaScript object already has a `constructor`, so validators such as Ajv would see an answer")
         return False
     if value in RESERVED and not reserved_ok:
         bag.error(name.span, "reserved-id", f"`{shorten(value)}` is a reserved word and cannot be {what}",
