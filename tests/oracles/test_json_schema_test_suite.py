@@ -23,7 +23,6 @@ from suite_runner import (
 
 from organizer.compiler.build import compile_source
 from organizer.dsl.config import find_config, load_config
-from organizer.runtime.template import Template
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SUITE = suite_dir()
