@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import heapq
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from .expressions import Compiled, Env, ExprError, Scope, compile_expr, is_answered
 from .formats import MAX_ITEMS, is_date, normalize_number
@@ -37,28 +37,49 @@ def default_context(context: Mapping[str, Any] | None = None) -> dict[str, Any]:
     return result
 
 
+def _string_answer(value: Any) -> Any:
+    return value if isinstance(value, str) else None
+
+
+def _date_answer(value: Any) -> Any:
+    return value if is_date(value) else None
+
+
+def _integer_answer(value: Any) -> Any:
+    number = normalize_number(value)
+    return number if isinstance(number, int) else None
+
+
+def _yesno_answer(value: Any) -> Any:
+    return value if isinstance(value, bool) else None
+
+
+def _multichoice_answer(value: Any) -> Any:
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return None
+
+
+def _file_answer(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else None
+
+
+def _no_answer(value: Any) -> Any:
+    return None
+
+
+# question type -> the function of `normalize_answer` for that type
+NORMALIZERS: dict[str, Callable[[Any], Any]] = {
+    **{t: _string_answer for t in _STRING_TYPES}, "date": _date_answer, "number": normalize_number,
+    "money": normalize_number, "integer": _integer_answer, "yesno": _yesno_answer,
+    "multichoice": _multichoice_answer, "file": _file_answer}
+
+
 def normalize_answer(qtype: str, value: Any) -> Any:
     """The value expressions see for an answer: the answer when its JSON type fits the question
     type (dates must be real dates, numbers finite and within ±(2^53 - 1), integers integral),
     else None. Lists become tuples."""
-    if qtype in _STRING_TYPES:
-        return value if isinstance(value, str) else None
-    if qtype == "date":
-        return value if is_date(value) else None
-    if qtype in ("number", "money"):
-        return normalize_number(value)
-    if qtype == "integer":
-        number = normalize_number(value)
-        return number if isinstance(number, int) else None
-    if qtype == "yesno":
-        return value if isinstance(value, bool) else None
-    if qtype == "multichoice":
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return tuple(value)
-        return None
-    if qtype == "file":
-        return tuple(value) if isinstance(value, list) else None
-    return None
+    return NORMALIZERS.get(qtype, _no_answer)(value)
 
 
 def computed_value(value_type: str, value: Any) -> Any:
@@ -93,6 +114,7 @@ class Node:
     expr: Compiled | None = None
     row: RowTemplate | None = None
     deps: set[int] = field(default_factory=set)
+    norm: Callable[[Any], Any] | None = None  # a question's `normalize_answer` for its type
 
 
 @dataclass(slots=True, eq=False)
@@ -200,6 +222,7 @@ class _Builder:
         if item.type not in QUESTION_TYPES:
             raise ProgramError(f"{pointer}/type: unknown question type {item.type!r}")
         node.qtype = item.type
+        node.norm = NORMALIZERS[item.type]
         if isinstance(item.required, bool):
             node.required = item.required
         else:
@@ -397,6 +420,9 @@ class Evaluator:
         for node in self.nodes:
             if node.kind != "section":
                 self.members[node.section].append(node.index)
+        kinds = {"section": 0, "question": 1, "computed": 2, "repeat": 3}
+        self._plan = [(kinds.get(n.kind, 4), n.index, n.parent, n.cond, n.norm, n.id, n) for n in self.nodes]
+        self.validation: Any = None  # validate.py's per-program tables, built on first use
         self.dependents: list[list[int]] = [[] for _ in self.nodes]
         for node in self.nodes:
             for dep in sorted(node.deps):
@@ -420,6 +446,43 @@ class Evaluator:
         for node in self.nodes:
             self._evaluate_node(node, answers, env, req, counts)
         return self._state(ctx, vis, val, req, counts, _totals(counts))
+
+    def evaluate_values(self, answers: Mapping[str, Any], ctx: Mapping[str, Any]) -> State:
+        """The state for `answers` (a dict) and a complete context (`default_context`) without
+        progress: its `counts` are empty and its `progress` is None. Visibility, values and
+        required-ness equal those of `evaluate`; validation needs nothing else."""
+        size = len(self.nodes)
+        vis: list[bool] = [False] * size
+        val: list[Any] = [None] * size
+        req: list[bool] = [False] * size
+        env = Env(val, vis, None, ctx)
+        get = answers.get
+        for kind, i, parent, cond, norm, ident, node in self._plan:
+            if kind == 0:  # section
+                shown = node.cond is None or node.cond(env) is True
+                skipped = node.skip is not None and node.skip(env) is True
+                vis[i] = shown and not skipped
+                val[i] = "skipped" if skipped else ("visible" if shown else "hidden")
+                continue
+            if not vis[parent] or (cond is not None and cond(env) is not True):
+                continue  # hidden: vis, val and req keep False, None, False
+            vis[i] = True
+            if kind == 1:  # question
+                if norm is _string_answer:
+                    value = get(ident)
+                    val[i] = value if isinstance(value, str) else None
+                else:
+                    val[i] = norm(get(ident))  # type: ignore[misc]
+                if node.required:
+                    req[i] = True
+                elif node.required_cond is not None:
+                    req[i] = node.required_cond(env) is True
+            elif kind == 2:  # computed
+                val[i] = computed_value(node.item.value_type, node.expr(env))  # type: ignore[misc]
+            elif kind == 3:  # repeat
+                val[i] = self._rows(node, get(ident), env)
+        return State(evaluator=self, context=ctx, vis=vis, val=val, req=req, counts=[],
+                     progress=None)  # type: ignore[arg-type]
 
     def update(self, state: State, changed: str, answers: Any, context: Mapping[str, Any] | None = None) -> State:
         """The state after the answer `changed` (a top-level key) changed; equals `evaluate`."""
@@ -467,7 +530,7 @@ class Evaluator:
         visible = vis[node.parent] and (node.cond is None or node.cond(env) is True)
         vis[i] = visible
         if node.kind == "question":
-            value = normalize_answer(node.qtype, answers.get(node.id)) if visible else None  # type: ignore[arg-type]
+            value = node.norm(answers.get(node.id)) if visible else None  # type: ignore[misc]
             required = visible and (node.required or (node.required_cond is not None and node.required_cond(env) is True))
             val[i], req[i] = value, required
             counts[i] = _question_counts(visible, required, value)
@@ -495,7 +558,7 @@ class Evaluator:
             if not visible:
                 continue
             if node.kind == "question":
-                val[i] = normalize_answer(node.qtype, answers.get(node.id))  # type: ignore[arg-type]
+                val[i] = node.norm(answers.get(node.id))  # type: ignore[misc]
                 req[i] = node.required or (node.required_cond is not None and node.required_cond(env) is True)
             elif node.kind == "computed":
                 val[i] = computed_value(node.item.value_type, node.expr(env))  # type: ignore[misc]

@@ -74,6 +74,7 @@ class _Run:
         self.program, self.evaluator, self.state = program, evaluator, state
         self.draft, self.context = draft, context
         self.problems: list[Problem] = []
+        self.row_checks: dict[int, Callable[[_Run, Any, str], None]] = {}  # set by `validate`
         self._values: dict[str, Any] | None = None
 
     def add(self, pointer: str, code: str, params: dict[str, Any] | None = None,
@@ -99,20 +100,68 @@ def validate(program: Program, answers: Any, draft: bool = False,
         run = _Run(program, evaluator, evaluator.evaluate({}, context), draft, context)
         run.add("", "not-an-object")
         return run.problems
-    state = evaluator.evaluate(answers, context)
+    state = evaluator.evaluate_values(answers, context)
     run = _Run(program, evaluator, state, draft, context)
+    if evaluator.validation is None:
+        evaluator.validation = _plan(evaluator)
+    plan, run.row_checks = evaluator.validation
+    vis, req = state.vis, state.req
+    submit = not draft
+    present = 0  # keys of `answers` that are top-level ids
+    get = answers.get
+    for node, i, ident, pointer, kind, check in plan:
+        value = get(ident, _ABSENT)
+        if value is not _ABSENT:
+            present += 1
+            if isinstance(value, (dict, list)) and too_deep(value, MAX_ANSWER_DEPTH - 1):
+                run.add(pointer, "too-deep", {"max": MAX_ANSWER_DEPTH})
+            elif submit and not vis[i]:
+                run.add(pointer, "hidden-answer", {}, node.item)
+            elif check is not None:  # a question
+                if submit and req[i] and (value is None or value == "" or (isinstance(value, list) and not value)):
+                    run.add(pointer, "required", {}, node.item)
+                else:
+                    check(run, value, pointer)
+            elif kind == "computed":
+                _check_computed(run, node.item, value, pointer, state.val[i])
+            else:
+                _check_repeat(run, node, value, pointer)
+        elif submit:
+            if check is not None:
+                if req[i]:
+                    run.add(pointer, "required", {}, node.item)
+            elif kind == "repeat" and vis[i]:
+                _check_row_count(run, node, [])
+    if present < len(answers):
+        for key in answers:
+            if not isinstance(key, str) or key not in evaluator.by_id:
+                run.add("/" + escape_pointer(key), "unknown-key")
+    return run.problems
+
+
+_ABSENT = object()
+
+
+_Check = Callable[["_Run", Any, str], None]
+_Plan = list[tuple[Node, int, str, str, str, "_Check | None"]]
+
+
+def _plan(evaluator: Evaluator) -> tuple[_Plan, dict[int, _Check]]:
+    """Built once per evaluator: per top-level question, computed item and repeat in document
+    order its node, index, id, pointer, kind and, for a question, its value check (`checker`);
+    and the value checks of the questions inside repeats, by `id()` of their row node."""
+    plan: _Plan = []
+    row_checks: dict[int, _Check] = {}
     known = evaluator.by_id
     for node in evaluator.nodes:
-        if node.id in known and known[node.id] == node.index and node.id in answers:
-            _check_key(run, node, answers[node.id])
-        elif node.kind == "question" and not draft and state.req[node.index]:
-            run.add("/" + escape_pointer(node.id), "required", {}, node.item)
-        elif node.kind == "repeat" and not draft and state.vis[node.index]:
-            _check_row_count(run, node, [])
-    for key in answers:
-        if not isinstance(key, str) or key not in known:
-            run.add("/" + escape_pointer(key), "unknown-key")
-    return run.problems
+        if node.id in known and known[node.id] == node.index:
+            check = checker(node.item) if node.kind == "question" else None
+            plan.append((node, node.index, node.id, "/" + escape_pointer(node.id), node.kind, check))
+        if node.row is not None:
+            for field_node in node.row.nodes:
+                if field_node.kind == "question":
+                    row_checks[id(field_node)] = checker(field_node.item)
+    return plan, row_checks
 
 
 def value_problems(program: Program, question: Question, value: Any,
@@ -123,26 +172,6 @@ def value_problems(program: Program, question: Question, value: Any,
     run = _Run(program, evaluator, evaluator.evaluate({}, context), True, context)
     check_value(run, question, value, "")
     return run.problems
-
-
-def _check_key(run: _Run, node: Node, value: Any) -> None:
-    pointer = "/" + escape_pointer(node.id)
-    if isinstance(value, (dict, list)) and too_deep(value, MAX_ANSWER_DEPTH - 1):
-        run.add(pointer, "too-deep", {"max": MAX_ANSWER_DEPTH})
-        return
-    visible = run.state.vis[node.index]
-    if not run.draft and not visible:
-        run.add(pointer, "hidden-answer", {}, node.item)
-        return
-    if node.kind == "question":
-        if not run.draft and run.state.req[node.index] and _is_empty(value):
-            run.add(pointer, "required", {}, node.item)
-        else:
-            check_value(run, node.item, value, pointer)
-    elif node.kind == "computed":
-        _check_computed(run, node.item, value, pointer, run.state.val[node.index])
-    else:
-        _check_repeat(run, node, value, pointer)
 
 
 def _is_empty(value: Any) -> bool:
@@ -200,25 +229,74 @@ def _text_problem(run: _Run, item: Question | Computed, value: str, pointer: str
 
 def check_value(run: _Run, q: Question, value: Any, pointer: str) -> None:
     """Type and per-value checks of one present answer (none for `""` or `[]`: `is_no_answer`)."""
-    if is_no_answer(q, value):
-        return
+    checker(q)(run, value, pointer)
+
+
+def checker(q: Question) -> Callable[[_Run, Any, str], None]:
+    """`check_value` for one question, with what it needs looked up once: `check(run, value,
+    pointer)` decides "no answer" (`is_no_answer`) and then runs the checks of the question's type."""
     kind = q.type
     if kind in ("text", "textarea", "email", "phone", "date"):
-        _check_string(run, q, value, pointer)
+        c = q.checks
+        min_length, max_length = c.min_length, c.max_length
+        # text and textarea answers that pass these need no `_string_rules`, which reports the problem
+        plain = kind in ("text", "textarea")
+        try:
+            pattern = None if c.pattern is None else _pattern(c.pattern)
+        except Exception:  # noqa: BLE001 - a bad pattern fails in `_string_rules`, as before
+            pattern, plain = None, False
+
+        def check(run: _Run, value: Any, pointer: str) -> None:
+            if not isinstance(value, str):
+                run.add(pointer, "type", {"expected": "string"}, q)
+            elif not value:
+                return
+            elif len(value) > MAX_STRING_LENGTH or has_bad_characters(value):
+                _text_problem(run, q, value, pointer)
+            elif kind == "date":
+                _check_date(run, q, value, pointer)
+            elif not (plain and (min_length is None or len(value) >= min_length)
+                      and (max_length is None or len(value) <= max_length)
+                      and (pattern is None or pattern.match(value) is not None)):
+                _string_rules(run, q, value, pointer)
     elif kind in ("number", "integer", "money"):
-        _check_number(run, q, value, pointer)
+        c = q.checks
+        low, high = c.minimum, c.maximum
+        fast = c.decimals is None or (isinstance(c.decimals, int) and c.decimals >= 0)
+
+        def check(run: _Run, value: Any, pointer: str) -> None:
+            # a safe integer within the bounds passes every check (`decimal_places` of an int is 0)
+            if (not fast or value.__class__ is not int or not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
+                    or (low is not None and value < low) or (high is not None and value > high)):
+                _check_number(run, q, value, pointer)
     elif kind == "yesno":
-        if not isinstance(value, bool):
-            run.add(pointer, "type", {"expected": "boolean"}, q)
+        def check(run: _Run, value: Any, pointer: str) -> None:
+            if not isinstance(value, bool):
+                run.add(pointer, "type", {"expected": "boolean"}, q)
     elif kind == "choice":
-        if not isinstance(value, str):
-            run.add(pointer, "type", {"expected": "string"}, q)
-        elif value not in _option_ids(q):
-            run.add(pointer, "option", {}, q)
+        options = _option_ids(q)
+
+        def check(run: _Run, value: Any, pointer: str) -> None:
+            if not isinstance(value, str):
+                run.add(pointer, "type", {"expected": "string"}, q)
+            elif value and value not in options:
+                run.add(pointer, "option", {}, q)
     elif kind == "multichoice":
-        _check_multichoice(run, q, value, pointer)
+        choices = _option_ids(q)
+
+        def check(run: _Run, value: Any, pointer: str) -> None:
+            if isinstance(value, list) and not value:
+                return
+            _check_multichoice(run, q, value, pointer, choices)
     elif kind == "file":
-        _check_files(run, q, value, pointer)
+        def check(run: _Run, value: Any, pointer: str) -> None:
+            if isinstance(value, list) and not value:
+                return
+            _check_files(run, q, value, pointer)
+    else:
+        def check(run: _Run, value: Any, pointer: str) -> None:
+            return
+    return check
 
 
 def _check_string(run: _Run, q: Question, value: Any, pointer: str) -> None:
@@ -227,10 +305,15 @@ def _check_string(run: _Run, q: Question, value: Any, pointer: str) -> None:
         return
     if _text_problem(run, q, value, pointer):
         return
-    c = q.checks
     if q.type == "date":
         _check_date(run, q, value, pointer)
         return
+    _string_rules(run, q, value, pointer)
+
+
+def _string_rules(run: _Run, q: Question, value: str, pointer: str) -> None:
+    """The checks of a non-date string answer after the common ones (`_text_problem`)."""
+    c = q.checks
     length = len(value)
     if c.min_length is not None and length < c.min_length:
         run.add(pointer, "min-length", {"min": c.min_length, "count": c.min_length}, q)
@@ -306,13 +389,17 @@ def _check_count(run: _Run, q: Question, count: int, pointer: str) -> bool:
     return False
 
 
-def _check_multichoice(run: _Run, q: Question, value: Any, pointer: str) -> None:
+def _check_multichoice(run: _Run, q: Question, value: Any, pointer: str,
+                       options: frozenset[str] | None = None) -> None:
     if not isinstance(value, list):
         run.add(pointer, "type", {"expected": "array"}, q)
         return
     if _check_count(run, q, len(value), pointer):
         return
-    options, seen, reported = _option_ids(q), set(), 0
+    if options is None:
+        options = _option_ids(q)
+    seen: set[str] = set()
+    reported = 0
     for i, choice in enumerate(value):
         code = ("type" if not isinstance(choice, str) else "option" if choice not in options
                 else "duplicate-option" if choice in seen else None)
@@ -435,7 +522,11 @@ def _check_field(run: _Run, node: Node, raw: Mapping[str, Any], row: Row | None,
     elif not run.draft and row is not None and row.req[i] and _is_empty(value):
         run.add(pointer, "required", {}, node.item)
     else:
-        check_value(run, node.item, value, pointer)
+        check = run.row_checks.get(id(node))
+        if check is None:
+            check_value(run, node.item, value, pointer)
+        else:
+            check(run, value, pointer)
 
 
 # --- the submission payload ---------------------------------------------------------------------------
