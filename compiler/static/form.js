@@ -280,6 +280,8 @@
     pristine = false;
   }
 
+  var lastInput = null;
+
   function onChange(event) {
     var target = event.target;
     if (!target || !target.closest) return;
@@ -289,6 +291,10 @@
     if (!location || location.item.kind !== "question") return;
     var value = readControl(wrapper, location.item);
     var pointer = pointerOf(location);
+    // A click fires `input` and then `change` with the same value: evaluate once.
+    var stamp = JSON.stringify([pointer, value === undefined ? null : value]);
+    if (event.type === "change" && stamp === lastInput) return;
+    lastInput = event.type === "input" ? stamp : null;
     if (isObject(value)) {
       raw.set(pointer, value.raw);
       value = undefined;
