@@ -57,7 +57,6 @@ _builder = AstBuilder()
 _parser: Lark | None = None
 _literals: dict[str, str] = {}
 _driver: FastDriver | None = None
-_use_driver = True
 
 
 def grammar_text() -> str:
@@ -87,14 +86,7 @@ def _get_driver() -> FastDriver:
 
 def parse_with_lark(text: str, file: str = "<string>") -> ParseResult:
     """`parse` through Lark's own lexer and parser loop: the reference the fast driver must equal."""
-    global _use_driver
-    with _lock:
-        _use_driver = False
-    try:
-        return parse(text, file)
-    finally:
-        with _lock:
-            _use_driver = True
+    return parse(text, file, reference=True)
 
 
 def normalise_newlines(text: str) -> str:
@@ -102,8 +94,11 @@ def normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def parse(text: str, file: str = "<string>") -> ParseResult:
-    """Parse one template file's text. Never raises for bad input."""
+def parse(text: str, file: str = "<string>", *, reference: bool = False) -> ParseResult:
+    """Parse one template file's text. Never raises for bad input.
+
+    `reference` parses with Lark's own loop instead of the fast driver (for tests and benchmarks).
+    """
     text = normalise_newlines(text.removeprefix("\ufeff"))
     warnings = tuple(_bidi_warnings(text, file))
     bad = tuple(_surrogates(text, file))
@@ -113,7 +108,7 @@ def parse(text: str, file: str = "<string>") -> ParseResult:
     attempt: str | None = text
     with _lock:
         while attempt is not None and len(errors) < MAX_SYNTAX_ERRORS:
-            outcome = _parse_once(attempt, file)
+            outcome = _parse_once(attempt, file, reference)
             if isinstance(outcome, Module):
                 if errors:
                     break
@@ -125,11 +120,11 @@ def parse(text: str, file: str = "<string>") -> ParseResult:
     return ParseResult(None, warnings + tuple(errors))
 
 
-def _parse_once(text: str, file: str) -> Module | Diagnostic:
+def _parse_once(text: str, file: str, reference: bool) -> Module | Diagnostic:
     parser = _get_parser()
     try:
         with gc_paused():
-            if _use_driver:
+            if not reference:
                 _builder.reset(file)
                 try:
                     return _get_driver().parse(text + "\n")  # type: ignore[no-any-return]
