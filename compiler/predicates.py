@@ -55,33 +55,28 @@ def conjuncts(expr: Expr | None) -> list[Expr]:
     return [expr]
 
 
-def all_of(parts: list[Predicate]) -> Predicate:
-    """Conjunction with `true` dropped and `false` absorbing; flat, never an empty `allOf`."""
+def _join(parts: list[Predicate], keyword: str, identity: bool) -> Predicate:
+    """`allOf` (identity `true`) or `anyOf` (identity `false`): the identity dropped, its opposite
+    absorbing, nested joins of the same keyword flattened, never an empty list."""
     kept: list[Schema] = []
     for part in parts:
-        if part is False:
-            return False
-        if part is True:
+        if part is (not identity):
+            return not identity
+        if part is identity:
             continue
         assert isinstance(part, dict)
-        kept.extend(part["allOf"] if set(part) == {"allOf"} else [part])
+        kept.extend(part[keyword] if set(part) == {keyword} else [part])
     if not kept:
-        return True
-    return kept[0] if len(kept) == 1 else {"allOf": kept}
+        return identity
+    return kept[0] if len(kept) == 1 else {keyword: kept}
+
+
+def all_of(parts: list[Predicate]) -> Predicate:
+    return _join(parts, "allOf", True)
 
 
 def any_of(parts: list[Predicate]) -> Predicate:
-    kept: list[Schema] = []
-    for part in parts:
-        if part is True:
-            return True
-        if part is False:
-            continue
-        assert isinstance(part, dict)
-        kept.extend(part["anyOf"] if set(part) == {"anyOf"} else [part])
-    if not kept:
-        return False
-    return kept[0] if len(kept) == 1 else {"anyOf": kept}
+    return _join(parts, "anyOf", False)
 
 
 def negate(part: Predicate) -> Predicate:
