@@ -1,0 +1,1 @@
+"""The organizer lifecycle: clients, sending, notifications, reminders, states and export."""
