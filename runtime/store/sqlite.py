@@ -300,11 +300,11 @@ class SQLiteStore:
         return self._write("save", organizer_id, base_revision, answers, actor, on_behalf, idempotency_key)
 
     def submit(self, organizer_id: str, *, base_revision: int | None, answers: dict[str, Any],
-               problems: list[dict[str, Any]], actor: str = "client", on_behalf: bool = False,
+               problems: list[dict[str, Any]] | None = None, actor: str = "client", on_behalf: bool = False,
                idempotency_key: str | None = None) -> Saved:
         """Freeze a submission the template accepted (`problems` empty, else `Invalid`)."""
         if problems:
-            raise Invalid(problems)
+            raise Invalid(list(problems))
         return self._write("submit", organizer_id, base_revision, answers, actor, on_behalf, idempotency_key)
 
     def _write(self, kind: str, organizer_id: str, base_revision: int | None, answers: dict[str, Any],
