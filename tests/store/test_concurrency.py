@@ -182,3 +182,20 @@ class StoreModel(RuleBasedStateMachine):
 
 TestStoreModel = StoreModel.TestCase
 TestStoreModel.settings = settings(max_examples=50, stateful_step_count=30, deadline=None)
+
+
+def test_retries_after_dropped_responses_make_no_new_revision(store: SQLiteStore, organizer_id: str) -> None:
+    """A4: each save's answer is lost and the client sends it again with the same key."""
+    spurious, duplicates, revision = 0, 0, 0
+    for number in range(1000):
+        request = {"base_revision": revision, "answers": {"n": number}, "idempotency_key": f"save-{number}"}
+        first = store.save(organizer_id, **request)  # committed; the response never reaches the client
+        try:
+            retried = store.save(organizer_id, **request)
+        except Stale:
+            spurious += 1
+            continue
+        duplicates += retried.revision != first.revision or not retried.replayed
+        revision = retried.revision
+    print(f"\nA4: 1,000 dropped responses: {duplicates} duplicate revisions, {spurious} spurious 409s")
+    assert (duplicates, spurious, store.draft(organizer_id).revision) == (0, 0, 1000)
