@@ -69,6 +69,28 @@ def _read_quietly(file: str) -> str:
         return ""
 
 
+SERVER_EXTRA = ("starlette", "uvicorn", "watchfiles", "anyio")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        from .server.serve import ServeOptions, serve
+    except ImportError as exc:
+        if (exc.name or "").split(".")[0] not in SERVER_EXTRA:
+            raise
+        print(f"organizer: serve needs the server extra ({exc.name} is not installed): "
+              "pip install 'organizer[server]'", file=sys.stderr)
+        return EXIT_ERRORS
+    store = Path(args.store) if args.store else None
+    return serve(ServeOptions(Path(args.folder), args.port, args.host, store, args.allow_remote))
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535; 0 picks a free one)")
+    return int(text)
+
+
 def _template_and_answers(args: argparse.Namespace) -> tuple[LoadedTemplate, Any, dict[str, Any]] | int:
     loaded = load_template(args.template)
     if loaded.template is None:
@@ -129,6 +151,14 @@ def build_argparser() -> argparse.ArgumentParser:
     build.add_argument("-o", "--output", required=True, metavar="DIR", help="the output folder")
     build.add_argument("--format", choices=("human", "json"), default="human")
     build.set_defaults(run=cmd_build)
+
+    serve = commands.add_parser("serve", help="preview the templates of DIR with live reload, on 127.0.0.1")
+    serve.add_argument("folder", nargs="?", default=".", metavar="DIR", help="the template library (default: .)")
+    serve.add_argument("--port", type=_port, default=8000, help="the port (default 8000; 0 picks a free one)")
+    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
+    serve.add_argument("--allow-remote", action="store_true", help="allow a --host other machines can reach")
+    serve.add_argument("--store", metavar="PATH", help="the SQLite store (default: DIR/.organizer/store.sqlite3)")
+    serve.set_defaults(run=cmd_serve)
 
     for name, run, text in (("validate", cmd_validate, "validate answers against a template"),
                             ("evaluate", cmd_evaluate, "print what a client sees for these answers, as JSON")):

@@ -1,0 +1,77 @@
+"""Every error the server answers, as JSON without a traceback: refusals, store errors, bugs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from organizer.runtime.store import (
+    Frozen, Invalid, NotAllowed, NotAStore, NotFound, Stale, StoreError, TooLarge, Unavailable, Unsupported,
+)
+
+from .bodies import HTTPRefusal
+
+NO_STORE = {"cache-control": "no-store"}
+
+
+def error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": code, "message": message, **extra}, status_code=status, headers=NO_STORE)
+
+
+def store_error(exc: StoreError) -> JSONResponse:
+    """A store refusal as its HTTP answer (docs/server.md, "Errors")."""
+    match exc:
+        case Stale(current=draft):
+            return JSONResponse({"error": "stale", "message": str(exc), "revision": draft.revision,
+                                 "answers": draft.answers}, status_code=409, headers=NO_STORE)
+        case Frozen(current=draft):
+            return JSONResponse({"error": "frozen", "message": str(exc), "revision": draft.revision,
+                                 "answers": draft.answers, "state": draft.state}, status_code=409, headers=NO_STORE)
+        case Invalid(problems=problems) if problems:
+            return JSONResponse({"error": "invalid", "message": str(exc), "problems": problems},
+                                status_code=422, headers=NO_STORE)
+        case Invalid():
+            return error(422, "invalid", str(exc))
+        case TooLarge(limit=limit):
+            return error(413, "too-large", str(exc), limit=limit)
+        case Unsupported():
+            return error(415, "unsupported-type", str(exc))
+        case NotFound():
+            return error(404, "not-found", str(exc))
+        case NotAllowed():
+            return error(409, "not-allowed", str(exc))
+        case Unavailable():
+            status = 507 if "full" in str(exc).lower() else 503
+            return error(status, "store-unavailable", str(exc))
+        case NotAStore():
+            return error(503, "not-a-store", str(exc))
+    return error(500, "store-error", "the store refused the request")
+
+
+async def on_store_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StoreError)
+    return store_error(exc)
+
+
+async def on_refusal(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPRefusal)
+    return error(exc.status, exc.code, exc.message, **exc.extra)
+
+
+async def on_http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "refused")
+    message = {404: "no such page", 405: "this method is not allowed here"}.get(exc.status_code, "refused")
+    return error(exc.status_code, code, message)
+
+
+async def on_bug(request: Request, exc: Exception) -> Response:
+    """A bug of ours: uvicorn logs its traceback on the console; the client never sees it."""
+    return error(500, "internal-error", "the server could not answer this request; see its console")
+
+
+HANDLERS: dict[Any, Any] = {StoreError: on_store_error, HTTPRefusal: on_refusal, HTTPException: on_http_exception,
+                            Exception: on_bug}
