@@ -18,7 +18,7 @@ from typing import Any
 from organizer.compiler.build import compile_source
 from organizer.dsl.config import CONFIG_NAME, DEFAULT_CONFIG, LibraryConfig, load_config
 from organizer.dsl.diagnostics import Diagnostic, Severity, Span
-from organizer.dsl.frontend import check_source, decode_source
+from organizer.dsl.frontend import decode_source
 from organizer.dsl.render import render_human, summary
 from organizer.runtime.program import Program
 from organizer.runtime.template import Template
@@ -26,6 +26,7 @@ from organizer.runtime.template import Template
 EXTENSION = ".organizer"
 STATE_FOLDER = ".organizer"  # the store's folder inside a library: never a template folder
 TEMPLATE_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")
+DECLARATION = re.compile(r"^[ \t]*organizer[ \t]+([a-z][a-z0-9_]{0,63})\b", re.MULTILINE)
 MAX_TEMPLATES = 2_000
 MAX_SOURCE_BYTES = 8 * 1024 * 1024
 
@@ -138,7 +139,7 @@ class Library:
             return _entry(shown, None, None, [*found, problem], sources, data, library)
         result = compile_source(text, shown, library)
         found += result.diagnostics
-        ident = result.program.id if result.program else _parsed_id(text, shown, library)
+        ident = result.program.id if result.program else _declared_id(text)
         return _entry(shown, ident, result.program, found, sources, data, library)
 
     def _config_for(self, folder: str) -> _Config | None:
@@ -179,11 +180,11 @@ def _stamp(path: str) -> tuple[int, int]:
     return (info.st_mtime_ns, info.st_size)
 
 
-def _parsed_id(text: str, shown: str, config: LibraryConfig) -> str | None:
-    """The id of a template that does not compile, when its header parses."""
-    module = check_source(text, shown, config).module
-    templates = module.templates if module is not None else ()
-    return templates[0].id.value if templates else None
+def _declared_id(text: str) -> str | None:
+    """The id in a template's `organizer ID "Title" {` line, read even when the file has errors, so
+    a broken template keeps its key (and its open previews) until it is fixed."""
+    found = DECLARATION.search(text)
+    return found.group(1) if found else None
 
 
 def _stand_in(shown: str) -> str:

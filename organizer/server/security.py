@@ -29,6 +29,11 @@ BASE_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 FRAMING = b"x-frame-options"
 
 
+class Unsendable(Exception):
+    """The connection can take no response: the HTTP layer already answered a malformed request
+    (say, a bad chunk in the body) or the client left. Nothing is left to tell anyone."""
+
+
 @dataclass(frozen=True, slots=True)
 class Refusal:
     status: int
@@ -72,11 +77,6 @@ class SecurityMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = _headers(scope)
-        refusal = check(scope["method"], headers, self.hosts)
-        if refusal is not None:
-            await _refuse(refusal, send)
-            return
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -85,9 +85,23 @@ class SecurityMiddleware:
                 if FRAMING not in present:
                     extra.append((FRAMING, b"DENY"))
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
-            await send(message)
+            try:
+                await send(message)
+            except Exception as exc:
+                raise Unsendable() from exc
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            refusal = check(scope["method"], _headers(scope), self.hosts)
+            if refusal is not None:
+                await _refuse(refusal, send_with_headers)
+                return
+            await self.app(scope, receive, send_with_headers)
+        except Unsendable:
+            return
+        except BaseExceptionGroup as group:  # raised from a streaming response's task group
+            rest = group.subgroup(lambda exc: not isinstance(exc, Unsendable))
+            if rest is not None:
+                raise rest from None
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -104,5 +118,5 @@ async def _refuse(refusal: Refusal, send: Send) -> None:
     body = json.dumps({"error": refusal.code, "message": refusal.message}).encode()
     await send({"type": "http.response.start", "status": refusal.status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close"), *BASE_HEADERS, (FRAMING, b"DENY")]})
+                            (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": body})

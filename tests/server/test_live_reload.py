@@ -1,0 +1,92 @@
+"""Live reload in headless Chromium: saving a template on disk reloads its open preview, keeping
+what the author typed; a broken template shows the diagnostics (escaped) instead; fixing it brings
+the form back."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from serverkit import Server
+
+TIMEOUT_MS = 30_000
+
+
+def save_like_an_editor(path: Any, text: str) -> None:
+    """Write a temporary file and rename it over the template (how most editors save)."""
+    temporary = path.with_name("." + path.name + ".tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def preview_draft(server: Server) -> dict[str, Any]:
+    mine = [o for o in server.store.organizers() if o.id.startswith("preview-basics-")]
+    newest = max(mine, key=lambda o: o.updated_at)
+    return server.store.draft(newest.id).answers
+
+
+def wait_for(condition: Any, what: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def test_the_preview_follows_edits_breakage_and_the_fix(own_server: Server, browser: Any) -> None:
+    server = own_server
+    source = server.library / "basics.organizer"
+    original = source.read_text(encoding="utf-8")
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("dialog", lambda dialog: (errors.append("dialog " + dialog.message), dialog.dismiss()))
+    page.add_init_script("window.__csp = []; document.addEventListener('securitypolicyviolation',"
+                         " (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")
+    try:
+        page.goto(f"{server.origin}/preview/basics")
+        frame = page.frame_locator("#frame")
+        frame.locator("#organizer[data-ready]").wait_for(timeout=TIMEOUT_MS)
+        assert "2026 Basics for Pat" in frame.locator("#title").inner_text()
+        frame.get_by_label("Notes").fill("typed before the edit")
+        wait_for(lambda: preview_draft(server).get("notes") == "typed before the edit", "the autosave")
+
+        save_like_an_editor(source, original.replace("Basics for", "Essentials for"))
+        frame.locator("#title", has_text="Essentials for Pat").wait_for(timeout=TIMEOUT_MS)
+        frame.locator("#organizer[data-ready]").wait_for(timeout=TIMEOUT_MS)
+        assert frame.get_by_label("Notes").input_value() == "typed before the edit"
+
+        broken = original.replace('textarea notes "Notes"', 'textarea notes "<img src=x onerror=window.__xss=1>" bogus')
+        save_like_an_editor(source, broken)
+        page.locator("body[data-state=diagnostics] #diagnostics").wait_for(timeout=TIMEOUT_MS)
+        shown = page.locator("#diagnostics").inner_text()
+        assert "basics.organizer:" in shown and "error:" in shown and "<img src=x onerror=window.__xss=1>" in shown
+        assert page.locator("#frame").is_hidden()
+        assert page.evaluate("Object.keys(window).filter(k => k.startsWith('__xss'))") == []
+
+        save_like_an_editor(source, original.replace("Basics for", "Fixed for"))
+        page.locator("body[data-state=form]").wait_for(timeout=TIMEOUT_MS)
+        frame.locator("#title", has_text="Fixed for Pat").wait_for(timeout=TIMEOUT_MS)
+        assert page.locator("#diagnostics").is_hidden()
+        assert errors == [] and page.evaluate("window.__csp") == []
+    finally:
+        context.close()
+
+
+def test_a_template_that_does_not_compile_opens_on_its_diagnostics(own_server: Server, browser: Any) -> None:
+    server = own_server
+    (server.library / "broken.organizer").write_text('organizer broken "Broken" {\n  section s "S" {\n'
+                                                     '    choice x "X" when y == 1\n  }\n}\n', encoding="utf-8")
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        index = page.goto(f"{server.origin}/")
+        assert index is not None and index.status == 200
+        row = page.locator("tr[data-key=broken]")
+        assert "error" in row.inner_text()
+        page.goto(f"{server.origin}/preview/broken")
+        text = page.locator("#diagnostics").inner_text()
+        assert text.startswith("broken.organizer:") and "checked 1 file:" in text
+    finally:
+        context.close()
