@@ -123,6 +123,9 @@ def export_zip(store: SQLiteStore, organizer_id: str) -> bytes:
 
 def seal(store: SQLiteStore, organizer_id: str, *, actor: str) -> dict[str, Any]:
     """Seal a submitted organizer (read-only from now on) and record what was sealed."""
+    if store.organizer(organizer_id).state != "submitted":
+        raise LifecycleError(f"only a submitted organizer can be sealed; {organizer_id} is "
+                             f"{store.organizer(organizer_id).state.replace('_', ' ')}")
     with store.transaction() as conn:
         manifest = {**package(store, organizer_id).manifest, "sealed_at": store.now(), "sealed_by": actor}
         store.move(organizer_id, "seal", actor=actor)
