@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .base import TooLarge, Unsupported, UploadRules
+from .base import TooLarge, Unavailable, Unsupported, UploadRules
 
 #: Every upload stops here, whatever its question allows (bytes).
 MAX_UPLOAD_SIZE = 100 * 1024 * 1024
@@ -117,7 +117,12 @@ class BlobDirectory:
 
     def write(self, chunks: Iterable[bytes], rules: UploadRules) -> tuple[str, int, str]:
         """Store a stream durably; (sha256, size, media type). Nothing stays behind on refusal."""
-        limit = min(rules.max_size or MAX_UPLOAD_SIZE, MAX_UPLOAD_SIZE)
+        try:
+            return self._write(chunks, min(rules.max_size or MAX_UPLOAD_SIZE, MAX_UPLOAD_SIZE), rules)
+        except OSError as error:
+            raise Unavailable(f"the store cannot write the file: {error.strerror or error}") from None
+
+    def _write(self, chunks: Iterable[bytes], limit: int, rules: UploadRules) -> tuple[str, int, str]:
         digest, size, head = hashlib.sha256(), 0, b""
         handle, name = tempfile.mkstemp(dir=self.tmp, prefix="upload-")
         try:

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from organizer.runtime.store import (
-    Invalid, NotFound, SQLiteStore, TooLarge, Unsupported, UploadRules, display_name, sniff,
+    Invalid, NotFound, SQLiteStore, TooLarge, Unavailable, Unsupported, UploadRules, display_name, sniff,
 )
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
@@ -124,3 +124,12 @@ def test_orphans_left_by_a_crash_are_collected(store: SQLiteStore, organizer_id:
     assert store.collect_orphans(grace_seconds=3600) == 0
     assert store.collect_orphans(grace_seconds=-1) == 2
     assert _stored_blobs(store) == [store.blobs.path(kept.sha256)]
+
+
+def test_an_unwritable_files_folder_refuses_clearly(store: SQLiteStore, organizer_id: str, tmp_path: Path) -> None:
+    blocked = tmp_path / "blocked"
+    blocked.write_bytes(b"")  # a file where the folder should be: every write fails (root ignores chmod)
+    store.blobs.tmp = blocked
+    with pytest.raises(Unavailable, match="cannot write the file"):
+        store.put_file(organizer_id, question="/d", name="a.pdf", chunks=[PDF], rules=PDF_ONLY)
+    assert store.files(organizer_id) == []
