@@ -12,6 +12,8 @@ from typing import Any
 from .dsl.diagnostics import Diagnostic, Severity
 from .dsl.frontend import check_file
 from .dsl.render import render_human, render_json, summary
+from .runtime.lifecycle.commands import register as register_lifecycle
+from .runtime.program import program_to_json
 from .sources import LoadedTemplate, collect, load_template, read_context, read_json_file
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
@@ -89,6 +91,14 @@ def _port(text: str) -> int:
     if not text.isdigit() or int(text) > 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535; 0 picks a free one)")
     return int(text)
+
+
+def _template_ir(path: str) -> dict[str, Any] | str:
+    """The organizer.json of a template file, or why there is none (for the lifecycle's commands)."""
+    loaded = load_template(path)
+    if loaded.template is None:
+        return loaded.problem or render_human(loaded.diagnostics, loaded.sources)
+    return program_to_json(loaded.template.program)
 
 
 def _template_and_answers(args: argparse.Namespace) -> tuple[LoadedTemplate, Any, dict[str, Any]] | int:
@@ -170,6 +180,7 @@ def build_argparser() -> argparse.ArgumentParser:
             command.add_argument("--draft", action="store_true", help="validate an autosaved draft, not a submission")
             command.add_argument("--format", choices=("human", "json"), default="human")
         command.set_defaults(run=run)
+    register_lifecycle(commands, _template_ir)
     return parser
 
 
