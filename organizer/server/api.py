@@ -53,9 +53,13 @@ async def get_draft(request: Request) -> JSONResponse:
 async def put_draft(request: Request) -> JSONResponse:
     ident, key = organizer_id(request), idempotency_key(request)
     base, answers = await write_body(request)
-    store = services(request).store
-    saved: Saved = await run_in_threadpool(lambda: store.save(ident, base_revision=base, answers=answers,
-                                                              idempotency_key=key))
+    found = services(request)
+
+    def save() -> Saved:
+        with found.writes:
+            return found.store.save(ident, base_revision=base, answers=answers, idempotency_key=key)
+
+    saved = await run_in_threadpool(save)
     return JSONResponse({"revision": saved.revision}, headers=NO_STORE)
 
 
@@ -80,7 +84,9 @@ def _submit(found: Services, ident: str, base: int | None, answers: dict[str, An
         if (base or 0) != draft.revision:
             raise Stale(draft)
         raise Invalid(problems)
-    saved: Saved = found.store.submit(ident, base_revision=base, answers=answers, problems=[], idempotency_key=key)
+    with found.writes:
+        saved: Saved = found.store.submit(ident, base_revision=base, answers=answers, problems=[],
+                                          idempotency_key=key)
     return saved
 
 

@@ -51,6 +51,9 @@ class Services:
     previews: Previews
     hub: Hub
     pinned: PinnedTemplates
+    #: Saves of this process queue here rather than in SQLite's busy handler, which sleeps in steps
+    #: of up to 100 ms between attempts: a lock hands over at once.
+    writes: threading.Lock = field(default_factory=threading.Lock)
 
     def context(self, organizer: Organizer) -> dict[str, Any] | None:
         """The shortcode context of an organizer: the library's sample context for previews."""
