@@ -21,7 +21,7 @@ from ..store import SQLiteStore, StoreError
 from . import jobs
 from .clients import decode_csv, firm, import_clients, put_client, put_contact, read_csv, set_firm, set_status
 from .dispatch import Dispatcher, SMTPServer
-from .export import export_zip, seal, sealed_manifest, verify, verify_zip
+from .export import export_zip, seal, verify, verify_zip
 from .outbox import counts
 from .records import Automation, Client, Contact, LifecycleError, ReminderSettings
 from .reminders import run as run_reminders
@@ -248,8 +248,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     store = open_store(args)
     problems = verify(store, args.organizer)
     if args.zip:
-        manifest = sealed_manifest(store, args.organizer)
-        problems += verify_zip(Path(args.zip).read_bytes(), manifest or {})
+        problems += verify_zip(store, args.organizer, Path(args.zip).read_bytes())
     for problem in problems:
         print(f"organizer: {problem}", file=sys.stderr)
     print("intact" if not problems else f"{len(problems)} differences from the seal")

@@ -122,15 +122,18 @@ def export_zip(store: SQLiteStore, organizer_id: str) -> bytes:
 
 
 def seal(store: SQLiteStore, organizer_id: str, *, actor: str) -> dict[str, Any]:
-    """Seal a submitted organizer (read-only from now on) and record what was sealed."""
+    """Seal a submitted organizer (read-only from now on) and record what was sealed, including
+    the sha256 of its export, which stays byte-identical."""
     if store.organizer(organizer_id).state != "submitted":
         raise LifecycleError(f"only a submitted organizer can be sealed; {organizer_id} is "
                              f"{store.organizer(organizer_id).state.replace('_', ' ')}")
     with store.transaction() as conn:
         manifest = {**package(store, organizer_id).manifest, "sealed_at": store.now(), "sealed_by": actor}
         store.move(organizer_id, "seal", actor=actor)
-        conn.execute("INSERT INTO seals VALUES (?, ?, ?)",
+        conn.execute("INSERT INTO seals VALUES (?, ?, ?, NULL)",
                      (organizer_id, manifest["sealed_at"], canonical_json(manifest).decode("utf-8")))
+        conn.execute("UPDATE seals SET export_sha256 = ? WHERE organizer_id = ?",
+                     (sha256(export_zip(store, organizer_id)), organizer_id))
     return manifest
 
 
@@ -162,14 +165,21 @@ def verify(store: SQLiteStore, organizer_id: str) -> list[str]:
     return problems
 
 
-def verify_zip(data: bytes, manifest: dict[str, Any]) -> list[str]:
-    """What in an exported ZIP differs from the seal recorded in the store; empty when intact."""
+def verify_zip(store: SQLiteStore, organizer_id: str, data: bytes) -> list[str]:
+    """What in an exported ZIP differs from the seal; empty when it is the archive exported at sealing."""
+    row = reader(store).execute("SELECT manifest, export_sha256 FROM seals WHERE organizer_id = ?",
+                                (organizer_id,)).fetchone()
+    if row is None:
+        raise LifecycleError(f"organizer {organizer_id} is not sealed")
+    if sha256(data) == row[1]:
+        return []
+    manifest = json.loads(row[0])
+    expected = {"seal.json": sha256(canonical_json(manifest)), "answers.json": manifest["answers_sha256"],
+                **{f["path"]: f["sha256"] for f in manifest["files"]}}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            problems = [] if archive.read("seal.json") == canonical_json(manifest) else ["seal.json differs from the seal"]
-            expected = {"answers.json": manifest["answers_sha256"],
-                        **{f["path"]: f["sha256"] for f in manifest["files"]}}
-            return problems + [f"{path}: differs from the seal" for path, digest in expected.items()
-                               if sha256(archive.read(path)) != digest]
+            changed = [f"{path}: differs from the seal" for path, digest in expected.items()
+                       if sha256(archive.read(path)) != digest]
     except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, OSError, EOFError) as error:
         return [f"the archive is damaged: {type(error).__name__}: {error}"]
+    return changed or ["the archive's bytes differ from the export made at sealing (its sealed contents match)"]

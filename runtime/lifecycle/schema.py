@@ -111,7 +111,8 @@ CREATE INDEX outbox_ready ON outbox(state, not_before);
 CREATE TABLE seals (
     organizer_id TEXT PRIMARY KEY REFERENCES organizers(id),
     sealed_at    TEXT NOT NULL,
-    manifest     TEXT NOT NULL
+    manifest     TEXT NOT NULL,
+    export_sha256 TEXT
 );
 """
 
