@@ -1,4 +1,4 @@
-"""The `organizer` command line: check, build, validate, evaluate."""
+"""The `organizer` command line: check, build, validate, evaluate, print."""
 
 from __future__ import annotations
 
@@ -148,6 +148,54 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_print(args: argparse.Namespace) -> int:
+    found = _template_and_answers(args)
+    if isinstance(found, int):
+        return found
+    loaded, answers, context = found
+    assert loaded.template is not None
+    if not isinstance(answers, dict):
+        print(f"organizer: {args.answers}: the answers must be a JSON object such as {{\"first_name\": \"Ada\"}}",
+              file=sys.stderr)
+        return EXIT_ERRORS
+    from .runtime.printout import render_print
+
+    page = render_print(loaded.template, answers, context or None, name=args.name, submitted_at=args.submitted)
+    data = page.encode("utf-8")
+    if args.pdf:
+        from .pdf import PdfError, render_pdf, why_no_pdf
+
+        reason = why_no_pdf()
+        if reason:
+            print(f"organizer: {reason}", file=sys.stderr)
+            return EXIT_USAGE
+        try:
+            data = render_pdf(page)
+        except PdfError as exc:
+            print(f"organizer: {exc}", file=sys.stderr)
+            return EXIT_ERRORS
+    if args.output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return EXIT_OK
+    try:
+        Path(args.output).write_bytes(data)
+    except OSError as exc:
+        print(f"organizer: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERRORS
+    return EXIT_OK
+
+
+def _submitted_date(text: str) -> str:
+    from .runtime.printout import parse_submitted
+
+    try:
+        parse_submitted(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def build_argparser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="organizer", description="Client questionnaires as code.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -180,6 +228,17 @@ def build_argparser() -> argparse.ArgumentParser:
             command.add_argument("--draft", action="store_true", help="validate an autosaved draft, not a submission")
             command.add_argument("--format", choices=("human", "json"), default="human")
         command.set_defaults(run=run)
+
+    printout = commands.add_parser("print", help="write the printable organizer: visible answers, a page per section")
+    printout.add_argument("template", metavar="TEMPLATE", help="a .organizer file or a built organizer.json")
+    printout.add_argument("answers", metavar="ANSWERS.json")
+    printout.add_argument("--context", metavar="FILE", help="context values (JSON or YAML): client, firm, year")
+    printout.add_argument("--name", metavar="TEXT", help="the organizer's name, as text (default: the title)")
+    printout.add_argument("--submitted", metavar="DATE", type=_submitted_date,
+                          help="submission date (2027-01-20) or date-time (2027-01-20T14:05); else a draft")
+    printout.add_argument("--pdf", action="store_true", help="write a PDF (needs the pdf extra)")
+    printout.add_argument("-o", "--output", required=True, metavar="OUT", help="the output file, - for stdout")
+    printout.set_defaults(run=cmd_print)
     register_lifecycle(commands, _template_ir)
     return parser
 
