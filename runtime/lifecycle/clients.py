@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..store import SQLiteStore
 from .db import reader
-from .records import Client, Contact, Firm, LifecycleError
+from .records import Client, Contact, Firm, LifecycleError, Unknown
 
 _FIRM_FIELDS = ("name", "email", "phone", "host", "timezone", "portal_url")
 _CLIENT_COLUMNS = "id, name, first_name, last_name, email, company, status, fields"
@@ -32,7 +32,7 @@ def set_firm(store: SQLiteStore, **values: str) -> Firm:
     """Change some of the firm's settings; unknown names, time zones and host names are refused."""
     unknown = set(values) - set(_FIRM_FIELDS)
     if unknown:
-        raise LifecycleError(f"the firm has no setting {sorted(unknown)[0]!r}")
+        raise LifecycleError(f"the firm has no setting {min(unknown)!r}")
     if "timezone" in values:
         try:
             ZoneInfo(values["timezone"])
@@ -54,7 +54,7 @@ def _client(row: tuple[Any, ...]) -> Client:
 def client(store: SQLiteStore, client_id: str) -> Client:
     row = reader(store).execute(f"SELECT {_CLIENT_COLUMNS} FROM clients WHERE id = ?", (client_id,)).fetchone()
     if row is None:
-        raise LifecycleError(f"no client {client_id!r}")
+        raise Unknown(f"no client {client_id!r}")
     return _client(row)
 
 
@@ -92,14 +92,14 @@ def set_status(store: SQLiteStore, client_id: str, status: str) -> Client:
         raise LifecycleError(f"a client is active or offline, not {status!r}")
     with store.transaction() as conn:
         if conn.execute("UPDATE clients SET status = ? WHERE id = ?", (status, client_id)).rowcount == 0:
-            raise LifecycleError(f"no client {client_id!r}")
+            raise Unknown(f"no client {client_id!r}")
     return client(store, client_id)
 
 
 def put_contact(store: SQLiteStore, contact: Contact) -> Contact:
     with store.transaction() as conn:
         if conn.execute("SELECT 1 FROM clients WHERE id = ?", (contact.client_id,)).fetchone() is None:
-            raise LifecycleError(f"no client {contact.client_id!r}")
+            raise Unknown(f"no client {contact.client_id!r}")
         conn.execute("INSERT INTO contacts VALUES (?, ?, ?, ?) ON CONFLICT (client_id, email) DO UPDATE SET"
                      " name = excluded.name, notify = excluded.notify",
                      (contact.client_id, contact.email, contact.name, int(contact.notify)))

@@ -12,14 +12,23 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
 from typing import Any
 
 from ..store import SQLiteStore, StoreError
 from . import jobs
-from .clients import decode_csv, firm, import_clients, put_client, put_contact, read_csv, set_firm, set_status
+from .clients import (
+    decode_csv,
+    firm,
+    import_clients,
+    put_client,
+    put_contact,
+    read_csv,
+    set_firm,
+    set_status,
+)
 from .dispatch import Dispatcher, SMTPServer
 from .export import export_zip, seal, verify, verify_zip
 from .outbox import counts
@@ -46,7 +55,7 @@ def open_store(args: argparse.Namespace) -> SQLiteStore:
     path = store_path(args.store)
     path.parent.mkdir(parents=True, exist_ok=True)
     moment = getattr(args, "now", None)
-    clock = (lambda: moment) if moment is not None else (lambda: datetime.now(timezone.utc))
+    clock = (lambda: moment) if moment is not None else (lambda: datetime.now(UTC))
     return install(SQLiteStore(path, clock=clock))
 
 
@@ -72,10 +81,10 @@ def _guarded(command: Command) -> Command:
 def moment(text: str) -> datetime:
     """`--now`: ISO 8601; without an offset it is UTC."""
     try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        value = datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a time such as 2027-02-01T09:00:00Z") from None
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def smtp_server(text: str) -> SMTPServer:

@@ -53,7 +53,7 @@ def compose(row: Outgoing, now: datetime) -> Composed:
         return _compose(row, now)
     except Poison:
         raise
-    except Exception as error:  # whatever the email package refuses is this row's defect, not the queue's
+    except Exception as error:  # noqa: BLE001 - whatever the email package refuses is this row's defect
         raise Poison(f"cannot compose the message: {type(error).__name__}: {error}") from None
 
 

@@ -11,4 +11,4 @@ def reader(store: SQLiteStore) -> sqlite3.Connection:
     """The store's connection of this thread, for reads (each statement sees a committed state).
 
     `SQLiteStore` has no public read accessor yet; this is the one place that reaches for it."""
-    return store._connection()  # noqa: SLF001
+    return store._connection()

@@ -99,7 +99,7 @@ def _printout(store: SQLiteStore, organizer_id: str, answers: dict[str, Any]) ->
     organizer = store.organizer(organizer_id)
     sent = issued(store, organizer_id)
     client = load_client(store, sent.client_id)
-    submitted = datetime.fromisoformat((organizer.submitted_at or organizer.updated_at).replace("Z", "+00:00"))
+    submitted = datetime.fromisoformat(organizer.submitted_at or organizer.updated_at)
     values = context(firm_settings(store), client, submitted, int(sent.period) if sent.period.isdigit() else None)
     page = render_print(pinned(store, organizer.template_version), answers, values, name=organizer.name,
                         client=client.name, submitted_at=values["today"])

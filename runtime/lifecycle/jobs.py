@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 
 from ..store import SQLiteStore
 from .db import reader
-from .records import Automation, Job, LifecycleError, ReminderSettings
+from .records import Automation, Job, LifecycleError, ReminderSettings, Unknown
 from .sending import Sending, send
 
 #: Organizer states that count as answered when deciding whether a job moves on.
@@ -35,7 +35,7 @@ def add_automation(store: SQLiteStore, automation: Automation) -> Automation:
     with store.transaction() as conn:
         _stage(conn, automation.stage_id)
         if conn.execute("SELECT 1 FROM templates WHERE version = ?", (automation.template_version,)).fetchone() is None:
-            raise LifecycleError(f"no template version {automation.template_version!r} in the store")
+            raise Unknown(f"no template version {automation.template_version!r} in the store")
         conn.execute("INSERT INTO automations VALUES (?, ?, ?, ?, ?, ?, ?)",
                      (automation.id, automation.stage_id, automation.template_version, automation.name,
                       None if settings is None else int(settings.enabled), None if settings is None else settings.days,
@@ -54,9 +54,9 @@ def add_job(store: SQLiteStore, job_id: str, client_id: str, name: str, pipeline
     """A job for a client in a pipeline, in no stage until it is moved."""
     with store.transaction() as conn:
         if conn.execute("SELECT 1 FROM pipelines WHERE id = ?", (pipeline_id,)).fetchone() is None:
-            raise LifecycleError(f"no pipeline {pipeline_id!r}")
+            raise Unknown(f"no pipeline {pipeline_id!r}")
         if conn.execute("SELECT 1 FROM clients WHERE id = ?", (client_id,)).fetchone() is None:
-            raise LifecycleError(f"no client {client_id!r}")
+            raise Unknown(f"no client {client_id!r}")
         if conn.execute("SELECT 1 FROM jobs WHERE id = ?", (job_id,)).fetchone():
             raise LifecycleError(f"job {job_id!r} exists already")
         conn.execute("INSERT INTO jobs VALUES (?, ?, ?, ?, NULL, 0, ?)", (job_id, client_id, name, pipeline_id, store.now()))
@@ -67,14 +67,14 @@ def job(store: SQLiteStore, job_id: str) -> Job:
     row = reader(store).execute("SELECT id, client_id, name, pipeline_id, stage_id, archived FROM jobs WHERE id = ?",
                                 (job_id,)).fetchone()
     if row is None:
-        raise LifecycleError(f"no job {job_id!r}")
+        raise Unknown(f"no job {job_id!r}")
     return Job(id=row[0], client_id=row[1], name=row[2], pipeline_id=row[3], stage_id=row[4], archived=bool(row[5]))
 
 
 def _stage(conn: sqlite3.Connection, stage_id: str) -> tuple[str, int]:
     row = conn.execute("SELECT pipeline_id, position FROM stages WHERE id = ?", (stage_id,)).fetchone()
     if row is None:
-        raise LifecycleError(f"no stage {stage_id!r}")
+        raise Unknown(f"no stage {stage_id!r}")
     return row[0], row[1]
 
 

@@ -98,4 +98,5 @@ class OutboxCounts:
 def counts(store: SQLiteStore) -> OutboxCounts:
     by_state = dict(reader(store).execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall())
     in_doubt = reader(store).execute("SELECT coalesce(sum(in_doubt), 0) FROM outbox").fetchone()[0]
-    return OutboxCounts(*(by_state.get(s, 0) for s in ("pending", "sending", "sent", "failed")), in_doubt)
+    return OutboxCounts(by_state.get("pending", 0), by_state.get("sending", 0), by_state.get("sent", 0),
+                        by_state.get("failed", 0), in_doubt)

@@ -14,6 +14,10 @@ class LifecycleError(Exception):
     """A request the lifecycle refuses; the message is for people."""
 
 
+class Unknown(LifecycleError):
+    """No client, job, pipeline, stage, template or organizer with that id."""
+
+
 @dataclass(frozen=True, slots=True)
 class Firm:
     """The sender of every email; `host` names the Message-IDs, `timezone` decides `year` and `today`."""

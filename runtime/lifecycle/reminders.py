@@ -50,7 +50,8 @@ class RemindersRun:
 
 def due(conn: sqlite3.Connection, now: datetime, among: list[str] | None = None) -> list[tuple[str, int]]:
     """(organizer id, next reminder number) of every organizer due at `now`."""
-    query, args = _DUE, ()
+    query = _DUE
+    args: tuple[str, ...] = ()
     if among is not None:
         query += f" AND i.organizer_id IN ({', '.join('?' * len(among))})"
         args = tuple(among)

@@ -19,7 +19,12 @@ from .clients import client as load_client
 from .clients import firm as firm_settings
 from .names import context, parse_name, render_name
 from .notify import notify_client
-from .records import DEFAULT_REMINDER_DAYS, DEFAULT_REMINDER_LIMIT, LifecycleError, ReminderSettings
+from .records import (
+    DEFAULT_REMINDER_DAYS,
+    DEFAULT_REMINDER_LIMIT,
+    ReminderSettings,
+    Unknown,
+)
 from .templates import pinned
 
 BATCH = 200
@@ -107,5 +112,5 @@ def link_job(conn: sqlite3.Connection, job_id: str | None, organizer_id: str) ->
         return
     job = conn.execute("SELECT stage_id, archived FROM jobs WHERE id = ?", (job_id,)).fetchone()
     if job is None:
-        raise LifecycleError(f"no job {job_id!r}")
+        raise Unknown(f"no job {job_id!r}")
     conn.execute("INSERT OR IGNORE INTO job_organizers VALUES (?, ?, ?)", (job_id, organizer_id, job[0]))

@@ -15,7 +15,7 @@ from .db import reader
 from .jobs import advance_jobs
 from .names import context
 from .notify import notify_client, notify_firm
-from .records import Issued, LifecycleError, ReminderSettings
+from .records import Issued, LifecycleError, ReminderSettings, Unknown
 from .templates import pinned
 
 _ISSUED_COLUMNS = ("organizer_id, template_id, client_id, period, reminders_on, reminder_days, reminder_limit,"
@@ -32,7 +32,7 @@ def issued(store: SQLiteStore, organizer_id: str) -> Issued:
     row = reader(store).execute(f"SELECT {_ISSUED_COLUMNS} FROM issued WHERE organizer_id = ?",
                                 (organizer_id,)).fetchone()
     if row is None:
-        raise LifecycleError(f"no organizer {organizer_id!r} was sent to a client")
+        raise Unknown(f"no organizer {organizer_id!r} was sent to a client")
     return _issued(row)
 
 
@@ -72,7 +72,7 @@ def record_submissions(store: SQLiteStore, conn: sqlite3.Connection, organizer_i
     conn.execute("UPDATE issued SET submits_seen = ? WHERE organizer_id = ?", (len(submits), organizer_id))
     if store.organizer(organizer_id).state == "submitted":
         advance_jobs(store, conn, organizer_id)
-    return len(submits) - seen[0]
+    return len(submits) - int(seen[0])
 
 
 def fill_on_behalf(store: SQLiteStore, organizer_id: str, *, answers: dict[str, Any], base_revision: int | None,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..store import NotFound, SQLiteStore
 from ..template import Template, load
 from .db import reader
-from .records import LifecycleError
+from .records import Unknown
 
 _LOADED: dict[str, Template] = {}
 
@@ -18,7 +18,7 @@ def pinned(store: SQLiteStore, version: str) -> Template:
         try:
             found = load(store.template_json(version))
         except NotFound:
-            raise LifecycleError(f"no template version {version!r} in the store") from None
+            raise Unknown(f"no template version {version!r} in the store") from None
         _LOADED[version] = found
     return found
 
@@ -28,5 +28,5 @@ def latest_version(store: SQLiteStore, template_id: str) -> str:
     row = reader(store).execute("SELECT version FROM templates WHERE template_id = ? ORDER BY created_at DESC, rowid DESC"
                                 " LIMIT 1", (template_id,)).fetchone()
     if row is None:
-        raise LifecycleError(f"no template {template_id!r} in the store: send it from its .organizer file once")
+        raise Unknown(f"no template {template_id!r} in the store: send it from its .organizer file once")
     return str(row[0])

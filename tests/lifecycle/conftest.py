@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from organizer.runtime.lifecycle.clients import set_firm
 from organizer.runtime.lifecycle.schema import install
 from organizer.runtime.store import SQLiteStore

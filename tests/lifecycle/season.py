@@ -13,7 +13,12 @@ from datetime import datetime, timedelta
 
 from organizer.runtime.lifecycle import jobs
 from organizer.runtime.lifecycle.clients import put_client, put_contact, set_status
-from organizer.runtime.lifecycle.records import Automation, Client, Contact, ReminderSettings
+from organizer.runtime.lifecycle.records import (
+    Automation,
+    Client,
+    Contact,
+    ReminderSettings,
+)
 from organizer.runtime.lifecycle.sending import Sending, send
 from organizer.runtime.lifecycle.states import move, resend, set_reminders, submit
 from organizer.runtime.store import SQLiteStore
@@ -99,7 +104,7 @@ class Season:
         self.events.sort()
 
     def _plan(self, n: int, rng: random.Random, start: datetime) -> None:
-        at = lambda days: start + timedelta(days=days, minutes=rng.randrange(1, 300))  # noqa: E731
+        at = lambda days: start + timedelta(days=days, minutes=rng.randrange(1, 300))
         behaviour = rng.choice(["prompt", "slow", "never", "saver", "late"])
         plans = {"prompt": [(0.5, "save"), (1, "submit")], "slow": [(5, "save"), (11, "submit")], "never": [],
                  "saver": [(2, "save"), (7, "save")], "late": [(15, "submit")]}

@@ -7,16 +7,16 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.policy import SMTP as SMTP_POLICY
 from typing import Any
 
 from aiosmtpd.controller import Controller
-
-import organizer
 from organizer.runtime.lifecycle.dispatch import SMTPServer
 from organizer.runtime.program import program_to_json
+
+import organizer
 
 SOURCE = '''organizer season_tax "<<year>> Tax Organizer for <<client.name>>" {
   reminders after 3 days limit 2
@@ -37,7 +37,7 @@ def template_json(source: str = SOURCE) -> dict[str, Any]:
 class Clock:
     """An injectable clock that only moves when told."""
 
-    def __init__(self, start: datetime = datetime(2027, 1, 11, 9, 0, tzinfo=timezone.utc)) -> None:
+    def __init__(self, start: datetime = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)) -> None:
         self.now = start
 
     def __call__(self) -> datetime:
@@ -70,7 +70,7 @@ class Sink:
     messages: list[Delivered] = field(default_factory=list)
     answers: list[tuple[str, str]] = field(default_factory=list)  # (Message-ID, answer) of every DATA
     lock: threading.Lock = field(default_factory=threading.Lock)
-    server: SMTPServer = SMTPServer()  # where it listens, once started
+    server: SMTPServer = field(default_factory=SMTPServer)  # where it listens, once started
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = message_from_bytes(envelope.original_content or envelope.content, policy=SMTP_POLICY)

@@ -36,7 +36,7 @@ def _start(command: list[str]) -> subprocess.Popen[bytes]:
 
 
 def _finish(process: subprocess.Popen[bytes]) -> int:
-    out, err = process.communicate(timeout=120)
+    _, err = process.communicate(timeout=120)
     assert b"Traceback" not in err, err.decode()
     return process.returncode
 

@@ -13,9 +13,14 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from organizer.runtime.lifecycle.clients import put_client
-from organizer.runtime.lifecycle.export import entry_name, export_zip, seal, verify, verify_zip
+from organizer.runtime.lifecycle.export import (
+    entry_name,
+    export_zip,
+    seal,
+    verify,
+    verify_zip,
+)
 from organizer.runtime.lifecycle.records import Client, LifecycleError
 from organizer.runtime.lifecycle.sending import Sending, send
 from organizer.runtime.lifecycle.states import submit

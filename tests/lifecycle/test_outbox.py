@@ -8,7 +8,6 @@ from email import message_from_bytes
 from email.policy import SMTP as SMTP_POLICY
 
 import pytest
-
 from organizer.runtime.lifecycle.clients import put_client
 from organizer.runtime.lifecycle.db import reader
 from organizer.runtime.lifecycle.dispatch import Dispatcher, SMTPServer

@@ -4,7 +4,6 @@ prefill from last period, pinned versions, and the invite email."""
 from __future__ import annotations
 
 import pytest
-
 from organizer.runtime.lifecycle.clients import put_client
 from organizer.runtime.lifecycle.dispatch import Dispatcher
 from organizer.runtime.lifecycle.names import parse_name

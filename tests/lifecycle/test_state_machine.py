@@ -9,7 +9,6 @@ from pathlib import Path
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
-
 from organizer.runtime.lifecycle import jobs
 from organizer.runtime.lifecycle.clients import put_client
 from organizer.runtime.lifecycle.db import reader
@@ -18,7 +17,13 @@ from organizer.runtime.lifecycle.records import Automation, Client
 from organizer.runtime.lifecycle.reminders import run
 from organizer.runtime.lifecycle.schema import install
 from organizer.runtime.lifecycle.sending import Sending, send
-from organizer.runtime.lifecycle.states import fill_on_behalf, move, resend, submit, todo
+from organizer.runtime.lifecycle.states import (
+    fill_on_behalf,
+    move,
+    resend,
+    submit,
+    todo,
+)
 from organizer.runtime.store import OPEN_STATES, Frozen, NotAllowed, SQLiteStore
 
 from .support import Clock, template_json

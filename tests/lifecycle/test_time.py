@@ -4,11 +4,10 @@ that jumps backwards; a save restarts the count."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from organizer.runtime.lifecycle.clients import put_client, set_firm
 from organizer.runtime.lifecycle.db import reader
 from organizer.runtime.lifecycle.records import Client
@@ -41,17 +40,17 @@ def _due_ids(store: SQLiteStore, moment: datetime) -> list[str]:
 ])
 def test_a_reminder_is_due_exactly_72_hours_later(store: SQLiteStore, clock: Clock, version: str,
                                                   local_send: datetime) -> None:
-    organizer_id = _send_at(store, clock, version, local_send.astimezone(timezone.utc))
-    boundary = local_send.astimezone(timezone.utc) + timedelta(hours=72)
+    organizer_id = _send_at(store, clock, version, local_send.astimezone(UTC))
+    boundary = local_send.astimezone(UTC) + timedelta(hours=72)
     assert _due_ids(store, boundary - TICK) == []
     assert _due_ids(store, boundary) == [organizer_id]
 
 
 @pytest.mark.parametrize(("zone", "utc", "year"), [
-    ("America/New_York", datetime(2028, 1, 1, 4, 30, tzinfo=timezone.utc), 2027),  # 23:30 on 31 Dec in New York
-    ("America/New_York", datetime(2028, 1, 1, 5, 30, tzinfo=timezone.utc), 2028),  # 00:30 on 1 Jan
-    ("Europe/Amsterdam", datetime(2027, 12, 31, 23, 30, tzinfo=timezone.utc), 2028),  # 00:30 on 1 Jan
-    ("Pacific/Kiritimati", datetime(2027, 12, 31, 10, 0, tzinfo=timezone.utc), 2028),  # UTC+14
+    ("America/New_York", datetime(2028, 1, 1, 4, 30, tzinfo=UTC), 2027),  # 23:30 on 31 Dec in New York
+    ("America/New_York", datetime(2028, 1, 1, 5, 30, tzinfo=UTC), 2028),  # 00:30 on 1 Jan
+    ("Europe/Amsterdam", datetime(2027, 12, 31, 23, 30, tzinfo=UTC), 2028),  # 00:30 on 1 Jan
+    ("Pacific/Kiritimati", datetime(2027, 12, 31, 10, 0, tzinfo=UTC), 2028),  # UTC+14
 ])
 def test_year_and_period_follow_the_firms_clock_at_new_year(store: SQLiteStore, clock: Clock, version: str,
                                                             zone: str, utc: datetime, year: int) -> None:
@@ -62,7 +61,7 @@ def test_year_and_period_follow_the_firms_clock_at_new_year(store: SQLiteStore, 
 
 
 def test_each_new_year_gets_its_own_organizer(store: SQLiteStore, clock: Clock, version: str) -> None:
-    first = _send_at(store, clock, version, datetime(2028, 1, 1, 4, 30, tzinfo=timezone.utc))
+    first = _send_at(store, clock, version, datetime(2028, 1, 1, 4, 30, tzinfo=UTC))
     clock.now += timedelta(hours=1)
     second = send(store, Sending(template_version=version), ["c"])[0].organizer_id
     clock.now += timedelta(hours=1)
@@ -71,7 +70,7 @@ def test_each_new_year_gets_its_own_organizer(store: SQLiteStore, clock: Clock, 
 
 
 def test_a_clock_that_jumps_back_sends_nothing_twice(store: SQLiteStore, clock: Clock, version: str) -> None:
-    start = datetime(2027, 1, 11, 9, 0, tzinfo=timezone.utc)
+    start = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)
     organizer_id = _send_at(store, clock, version, start)
     clock.now = start + timedelta(days=4)
     assert run(store).queued == 1
@@ -89,7 +88,7 @@ def test_a_clock_that_jumps_back_sends_nothing_twice(store: SQLiteStore, clock: 
 
 def test_a_save_restarts_the_count_but_a_save_on_behalf_does_not(store: SQLiteStore, clock: Clock,
                                                                  version: str) -> None:
-    start = datetime(2027, 1, 11, 9, 0, tzinfo=timezone.utc)
+    start = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)
     organizer_id = _send_at(store, clock, version, start)
     clock.now = start + timedelta(days=2)
     store.save(organizer_id, base_revision=store.draft(organizer_id).revision, answers={"moved": True})
