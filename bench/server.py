@@ -22,10 +22,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 from benchlib import machine_line, median, percentile, table
-
 from organizer.compiler.build import compile_source
 from organizer.dsl.config import load_config
 from organizer.runtime.program import program_to_json

@@ -9,7 +9,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from organizer.runtime.store import (
-    Frozen, Invalid, NotAllowed, NotAStore, NotFound, Stale, StoreError, TooLarge, Unavailable, Unsupported,
+    Frozen,
+    Invalid,
+    NotAllowed,
+    NotAStore,
+    NotFound,
+    Stale,
+    StoreError,
+    TooLarge,
+    Unavailable,
+    Unsupported,
 )
 
 from .bodies import HTTPRefusal

@@ -10,8 +10,10 @@ from pathlib import Path
 import anyio.to_thread
 from watchfiles import Change, awatch
 
+from organizer.dsl.config import CONFIG_NAME
+
 from .events import Hub, event_of
-from .library import CONFIG_NAME, EXTENSION, STATE_FOLDER, Library
+from .library import EXTENSION, STATE_FOLDER, Library
 
 log = logging.getLogger("organizer.server")
 DEBOUNCE_MS = 50

@@ -11,7 +11,7 @@ from serverkit import Server, make_library, start_server
 
 
 def serve(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "organizer", "serve", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "organizer", "serve", *args], check=False, capture_output=True, text=True,
                           timeout=60)
 
 

@@ -40,7 +40,7 @@ def test_an_accepted_file_is_stored_and_answered_as_its_answer_object(server: Se
     saved = server.send_json("PUT", f"/organizers/{ident}/draft",
                              {"base_revision": None, "answers": {"has_income": True, "statements": [stored]}})
     assert saved.status == 200
-    status, row_file = upload(server, ident, PDF[:100] + b"\n", question="/accounts/0/proof")
+    status, _ = upload(server, ident, PDF[:100] + b"\n", question="/accounts/0/proof")
     assert status == 201
 
 
