@@ -21,6 +21,7 @@ from starlette.responses import HTMLResponse, StreamingResponse
 from starlette.routing import Route
 
 from organizer.compiler.form import render_form
+from organizer.runtime.printout import render_print
 from organizer.runtime.store import Organizer
 
 from .bodies import HTTPRefusal
@@ -146,10 +147,6 @@ async def organizer_print(request: Request) -> HTMLResponse:
 
 def print_page(found: Services, organizer: Organizer) -> HTMLResponse:
     """The printable view: the submission once submitted, else the draft."""
-    from organizer.runtime.printout import (
-        render_print,  # runtime/printout.py lands beside this server
-    )
-
     template = found.pinned.get(organizer.template_version)
     submission = found.store.submission(organizer.id)
     answers = submission if submission is not None else found.store.draft(organizer.id).answers

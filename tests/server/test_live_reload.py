@@ -4,7 +4,12 @@ the form back."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import re
+import socket
+import threading
 import time
 from typing import Any
 
@@ -90,3 +95,48 @@ def test_a_template_that_does_not_compile_opens_on_its_diagnostics(own_server: S
         assert text.startswith("broken.organizer:") and "checked 1 file:" in text
     finally:
         context.close()
+
+
+class EventLog:
+    """The live-reload stream of one preview, read in a thread."""
+
+    def __init__(self, server: Server, key: str) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.sock = socket.create_connection(("127.0.0.1", server.port), timeout=120)
+        self.sock.sendall(f"GET /preview/{key}/events HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n\r\n".encode())
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            for line in self.sock.makefile("rb"):
+                if line.startswith(b"data: "):
+                    self.events.append(json.loads(line[6:]))
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_a_burst_of_saves_ends_on_the_last_version_and_a_deletion_is_announced(own_server: Server) -> None:
+    """RELIABILITY D7: 40 editor-style saves in a row; the last event is the last version (0 stale)."""
+    server = own_server
+    source = server.library / "basics.organizer"
+    original = source.read_text(encoding="utf-8")
+    stream = EventLog(server, "basics")
+    try:
+        wait_for(lambda: len(stream.events) >= 1, "the stream's first event")
+        for n in range(40):
+            save_like_an_editor(source, original.replace("Basics for", f"Churn {n} for"))
+
+        def settled() -> bool:
+            page = server.request("GET", "/preview/basics").body.decode()
+            current = re.search(r'data-version="([0-9a-f]+)"', page)
+            return bool(current and stream.events and stream.events[-1]["version"] == current.group(1))
+
+        wait_for(settled, "the last version on the stream")
+        assert stream.events[-1]["event"] == "reload"
+        assert b"Churn 39 for" in server.request("GET", "/preview/basics/form").body
+        source.unlink()
+        wait_for(lambda: stream.events[-1]["version"] == "gone", "the deletion")
+        assert "no longer in the library" in stream.events[-1]["text"]
+    finally:
+        stream.close()
