@@ -54,7 +54,6 @@ def bind(host: str, port: int) -> socket.socket:
         sock.close()
         raise
     sock.listen(MAX_CONNECTIONS)
-    sock.set_inheritable(True)
     return sock
 
 
