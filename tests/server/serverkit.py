@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from organizer.runtime.store import SQLiteStore
 LIBRARY = Path(__file__).parent / "library"
 CANARY = b"CANARY-" + uuid.uuid4().hex.encode() + b"-DO-NOT-SERVE"
 STARTUP_SECONDS = 90
+TIMEOUT_MS = 30_000  # what a browser test waits for one step, generous for a loaded 2-core machine
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,3 +147,17 @@ def start_server(library: Path, log: Path, *extra: str) -> Server:
         time.sleep(0.05)
     process.kill()
     raise RuntimeError(f"organizer serve did not start in {STARTUP_SECONDS} s: {log.read_text()}")
+
+
+def save_like_an_editor(path: Path, text: str) -> None:
+    """Write a temporary file and rename it over the template (how most editors save)."""
+    temporary = path.with_name("." + path.name + ".tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def wait_for(condition: Callable[[], bool], what: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)

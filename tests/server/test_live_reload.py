@@ -6,36 +6,18 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 import socket
 import threading
-import time
 from typing import Any
 
-from serverkit import Server
-
-TIMEOUT_MS = 30_000
-
-
-def save_like_an_editor(path: Any, text: str) -> None:
-    """Write a temporary file and rename it over the template (how most editors save)."""
-    temporary = path.with_name("." + path.name + ".tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
+from serverkit import TIMEOUT_MS, Server, save_like_an_editor, wait_for
 
 
 def preview_draft(server: Server) -> dict[str, Any]:
     mine = [o for o in server.store.organizers() if o.id.startswith("preview-basics-")]
     newest = max(mine, key=lambda o: o.updated_at)
     return server.store.draft(newest.id).answers
-
-
-def wait_for(condition: Any, what: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 def test_the_preview_follows_edits_breakage_and_the_fix(own_server: Server, browser: Any) -> None:
