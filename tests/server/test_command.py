@@ -3,10 +3,13 @@ not a store, the `Serving ... on http://127.0.0.1:PORT/` line, the store in DIR/
 
 from __future__ import annotations
 
+import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from serverkit import Server, make_library, start_server
 
 
@@ -62,3 +65,34 @@ def test_an_existing_store_is_reused(tmp_path: Path) -> None:
         assert second.request("GET", f"/organizers/{ident}/draft").json()["answers"] == {"x": 1}
     finally:
         second.stop()
+
+
+def test_no_connection_from_another_network_namespace(server: Server) -> None:
+    """RELIABILITY D1: a client in a network namespace joined by a veth pair reaches a control
+    listener on 0.0.0.0, and never the server."""
+    tag = os.getpid() % 10_000
+    space, host_end, far_end, net = f"orgsrv{tag}", f"osh{tag}", f"osn{tag}", f"10.231.{tag % 250}"
+    setup = [["ip", "netns", "add", space], ["ip", "link", "add", host_end, "type", "veth", "peer", "name", far_end],
+             ["ip", "link", "set", far_end, "netns", space], ["ip", "addr", "add", f"{net}.1/24", "dev", host_end],
+             ["ip", "link", "set", host_end, "up"],
+             ["ip", "netns", "exec", space, "ip", "addr", "add", f"{net}.2/24", "dev", far_end],
+             ["ip", "netns", "exec", space, "ip", "link", "set", far_end, "up"]]
+    try:
+        for command in setup:
+            if subprocess.run(command, check=False, capture_output=True).returncode != 0:
+                pytest.skip(f"cannot build a network namespace here ({' '.join(command)})")
+        with socket.create_server(("0.0.0.0", 0)) as control:
+            open_port = control.getsockname()[1]
+            attempts = {port: _connect_from(space, f"{net}.1", port) for port in (open_port, server.port)}
+        assert attempts == {open_port: "connected", server.port: "refused"}
+    finally:
+        subprocess.run(["ip", "link", "del", host_end], check=False, capture_output=True)
+        subprocess.run(["ip", "netns", "del", space], check=False, capture_output=True)
+
+
+def _connect_from(space: str, address: str, port: int) -> str:
+    code = ("import socket\ntry:\n    socket.create_connection((%r, %d), timeout=5)\n    print('connected')\n"
+            "except ConnectionRefusedError:\n    print('refused')\nexcept OSError as e:\n    print(type(e).__name__)")
+    result = subprocess.run(["ip", "netns", "exec", space, sys.executable, "-c", code % (address, port)],
+                            check=False, capture_output=True, text=True, timeout=60)
+    return result.stdout.strip()
