@@ -31,6 +31,11 @@ def idempotency_key(request: Request) -> str | None:
     return key
 
 
+def answered(saved: Saved) -> dict[str, str]:
+    """Headers of an acknowledged write; `Idempotent-Replayed` when an earlier request made it."""
+    return {**NO_STORE, "idempotent-replayed": "true"} if saved.replayed else NO_STORE
+
+
 async def write_body(request: Request) -> tuple[int | None, dict[str, Any]]:
     """`{"base_revision": N | null, "answers": {...}}`, checked."""
     body = await read_json(request)
@@ -60,7 +65,7 @@ async def put_draft(request: Request) -> JSONResponse:
             return found.store.save(ident, base_revision=base, answers=answers, idempotency_key=key)
 
     saved = await run_in_threadpool(save)
-    return JSONResponse({"revision": saved.revision}, headers=NO_STORE)
+    return JSONResponse({"revision": saved.revision}, headers=answered(saved))
 
 
 async def submit(request: Request) -> JSONResponse:
@@ -68,7 +73,7 @@ async def submit(request: Request) -> JSONResponse:
     base, answers = await write_body(request)
     found = services(request)
     saved: Saved = await run_in_threadpool(_submit, found, ident, base, answers, key)
-    return JSONResponse({"revision": saved.revision, "state": "submitted"}, headers=NO_STORE)
+    return JSONResponse({"revision": saved.revision, "state": "submitted"}, headers=answered(saved))
 
 
 def _submit(found: Services, ident: str, base: int | None, answers: dict[str, Any], key: str | None) -> Saved:

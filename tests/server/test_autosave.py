@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import uuid
 from collections import Counter
@@ -36,6 +37,7 @@ def test_a_repeated_idempotency_key_returns_the_first_revision_without_a_409(ser
     body = {"base_revision": None, "answers": {"children": 2}}
     replies = [server.send_json("PUT", draft_url(ident), body, key) for _ in range(5)]
     assert [(r.status, r.json()) for r in replies] == [(200, {"revision": 1})] * 5
+    assert [r.headers.get("idempotent-replayed") for r in replies] == [None] + ["true"] * 4
     later = server.send_json("PUT", draft_url(ident), {"base_revision": 1, "answers": {"children": 3}})
     assert later.json() == {"revision": 2}
     assert server.send_json("PUT", draft_url(ident), body, key).json() == {"revision": 1}  # still the original
@@ -132,3 +134,27 @@ def test_json_bodies_have_limits_each_with_its_own_error(server: Server) -> None
     assert server.request("PUT", url, '{"base_revision": -1, "answers": {}}', headers=json_type).status == 400
     assert server.request("PUT", url, '{"base_revision": true, "answers": {}}', headers=json_type).status == 400
     assert server.alive()
+
+
+def test_retries_after_dropped_responses_make_no_duplicate_revision_and_no_409(server: Server) -> None:
+    """RELIABILITY A4: each save is sent, its connection dropped before the answer is read, then
+    retried with the same Idempotency-Key until answered; every retry gets exactly the next revision."""
+    ident = server.new_organizer()
+    saves, spurious, replayed = 200, 0, 0
+    for n in range(saves):
+        body = json.dumps({"base_revision": n or None, "answers": {"n": n}}).encode()
+        key = str(uuid.uuid4())
+        head = (f"PUT /organizers/{ident}/draft HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+                f"Origin: {server.origin}\r\nContent-Type: application/json\r\nIdempotency-Key: {key}\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n").encode()
+        with socket.create_connection(("127.0.0.1", server.port), timeout=30) as dropped:
+            dropped.sendall(head + body)  # closed at once: the answer, if any, is lost
+        retry = server.request("PUT", draft_url(ident), body, headers={"Content-Type": "application/json",
+                                                                        "Idempotency-Key": key})
+        spurious += retry.status == 409
+        replayed += retry.headers.get("idempotent-replayed") == "true"
+        assert (retry.status, retry.json()) == (200, {"revision": n + 1})
+    saved = [e.revision for e in server.store.history(ident) if e.kind == "save"]
+    assert saved == list(range(1, saves + 1)) and spurious == 0
+    print(f"dropped responses: {saves} saves retried ({replayed} had been made by the dropped request): "
+          "0 duplicate revisions, 0 spurious 409s")
