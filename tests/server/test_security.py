@@ -12,7 +12,8 @@ from serverkit import CANARY, Server
 
 ROUTES = ["/{}", "/preview/{}", "/preview/{}/form", "/preview/{}/events", "/preview/{}/print",
           "/organizers/{}/draft", "/organizers/{}/submit", "/organizers/{}/files", "/organizers/{}/history",
-          "/organizers/{}/print", "/organizers/ORG/files/{}", "/static/{}", "/assets/{}"]
+          "/organizers/{}/print", "/organizers/ORG/files/{}", "/static/{}", "/assets/{}",
+          "/lifecycle/clients/{}/todo", "/lifecycle/organizers/{}/export", "/lifecycle/organizers/{}/reminders"]
 ESCAPES = ["../", "..%2f", "%2e%2e/", "%2e%2e%2f", "%2E%2E%2F", "%252e%252e/", "%252e%252e%252f", "..%5c", "..\\",
            "%c0%ae%c0%ae/", "%c0%ae%c0%ae%c0%af", "....//", "..;/", "%00../", "..%00/", ".%2e/", "%uff0e%uff0e/"]
 TARGETS = ["canary.txt", "library-secret/secret.organizer", "library-secret/canary.txt", "linked/canary.txt",
