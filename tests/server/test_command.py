@@ -33,6 +33,15 @@ def test_a_file_that_is_not_a_store_is_a_clear_error(tmp_path: Path) -> None:
     assert "not an Organizer store" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_without_the_server_extra_the_command_says_what_to_install(tmp_path: Path) -> None:
+    for missing in ("starlette", "uvicorn", "watchfiles"):
+        code = (f"import sys; sys.modules[{missing!r}] = None\n"
+                f"from organizer.cli import main; sys.exit(main(['serve', {str(tmp_path)!r}, '--port', '0']))")
+        result = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 1 and "pip install 'organizer[server]'" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
 def test_usage_errors(tmp_path: Path) -> None:
     assert serve(str(tmp_path / "missing"), "--port", "0").returncode == 2
     assert serve(str(tmp_path), "--port", "70000").returncode == 2
