@@ -13,7 +13,8 @@ A default run takes about 75 s on the project's 2-core machine.
 
 Organizer (`compile_source(generate_peer(N))` -> `artifacts["form.html"]`):
   sizes      form.html; the inline runtime (the code of the page's non-JSON <script>, i.e.
-             compiler/static/*.js); the embedded IR (`organizer-program` JSON); gzip -6 of each
+             compiler/static/*.js); the embedded IR (`organizer-program` JSON, without its null
+             members); gzip -6 of each
   ready      navigation start (performance.timeOrigin) to the page's own `organizer:ready`
              performance mark, set with `data-ready` once the first section is shown and live
              (compiler/static/form.js, `start`); "first frame" is the end of the first rendered
@@ -48,9 +49,9 @@ Where the ready time goes, at the largest N (`--no-trace` skips the extra loads)
   * Performance API, from the ready loads themselves: the page's marks, navigation timing, and a
     probe installed before the page's script (`READY_PROBE`) that times the first statement of
     the inline script, the large JSON.parse calls, `new Runtime`, each `evaluate`, `focus()` and
-    localStorage; "the rest" of form.js is what remains (DOM indexing, first applyState, ...)
-  * page variants: navigation -> script start for form.html with the IR block emptied and/or the
-    sections' DOM removed (how much of the HTML parse each costs)
+    localStorage; "the rest" of form.js is what remains (building the first section, applyState, ...)
+  * page variants: navigation -> script start for form.html with the IR block emptied (how much of
+    the HTML parse the IR's text costs)
   * Chromium's trace (devtools.timeline): renderer main-thread self time by phase (HTML parse,
     script, GC, style, layout, paint, loader) up to ready and from ready to the first frame
   * V8's sampling profiler: inclusive time per function of compiler/static/*.js during the load
@@ -83,6 +84,7 @@ from benchlib import ROOT, fmt, machine_line, table
 from generate import gen_forms, generate_peer, peer_model, surveyjs_text
 from organizer.compiler.build import compile_source
 from organizer.compiler.form import RUNTIME_FILES, SCRIPT_FILES, STATIC, static_text
+from organizer.runtime.program import program_to_json
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
@@ -241,11 +243,11 @@ READY_COLLECT = """
 }
 """
 
-# The runtime alone, in the page: a second Runtime over the page's own IR and data block.
+# The runtime alone, in the page: a second Runtime over the IR (the whole of it, as the page's
+# runtime reads it once form.js has put back the null members) and the page's data block.
 RUNTIME_FLIPS = """
-async ([flip, dep, reps]) => {
+async ([flip, dep, reps, program]) => {
   const RT = globalThis.OrganizerRuntime;
-  const program = JSON.parse(document.getElementById("organizer-program").textContent);
   const data = JSON.parse(document.getElementById("organizer-data").textContent);
   const rt = new RT.Runtime(program, {messages: data.messages, formats: data.formats});
   const ctx = rt.defaultContext(data.context);
@@ -380,7 +382,7 @@ def phase_of(name: str) -> str:
     return "other (task scheduling, IPC, …)"
 
 
-def trace_phases(trace: bytes, url: str) -> dict[str, Any]:
+def trace_phases(trace: bytes) -> dict[str, Any]:
     """Main-thread time of the renderer by phase, from navigation start to `organizer:ready` and from
     there to the end of the first frame after it (the probe's `frame`), in ms. Each instant counts
     once, for the innermost complete event running then (self time); time with no event is idle."""
@@ -388,8 +390,6 @@ def trace_phases(trace: bytes, url: str) -> dict[str, Any]:
     events = data["traceEvents"] if isinstance(data, dict) else data
     ready = next(e for e in events if e.get("name") == "organizer:ready")
     thread = (ready["pid"], ready["tid"])
-    start = max(e["ts"] for e in events if e.get("name") == "navigationStart"
-                and (e.get("args") or {}).get("data", {}).get("documentLoaderURL") == url)
     ready_ms = ready["args"]["data"]["startTime"]
     spans = sorted(((e["ts"], e["ts"] + e.get("dur", 0), e["name"]) for e in events
                     if e.get("ph") == "X" and (e["pid"], e["tid"]) == thread and e.get("dur", 0) > 0),
@@ -409,8 +409,7 @@ def trace_phases(trace: bytes, url: str) -> dict[str, Any]:
             end = min(end, stack[-1][1])
         stack.append([begin, end, name])
         cursor = begin
-    return {"segments": [(a, b, n) for a, b, n in segments if b > a], "start": start, "ready_ts": ready["ts"],
-            "ready": ready_ms}
+    return {"segments": [(a, b, n) for a, b, n in segments if b > a], "ready_ts": ready["ts"], "ready": ready_ms}
 
 
 def phase_totals(segments: list[tuple[float, float, str]], lo: float, hi: float) -> dict[str, Any]:
@@ -483,7 +482,7 @@ class Bench:
                 collected = page.evaluate(READY_COLLECT)
             finally:
                 trace = self.browser.stop_tracing()
-            parsed = trace_phases(trace, url)
+            parsed = trace_phases(trace)
             frame_ts = parsed["ready_ts"] + (collected["bench"]["t"]["frame"] - collected["ready"]) * 1000
             start = parsed["ready_ts"] - parsed["ready"] * 1000  # navigation start on the trace's clock
             return {"ready": collected["ready"], "frame": collected["bench"]["t"]["frame"],
@@ -517,13 +516,14 @@ class Bench:
         finally:
             context.close()
 
-    def organizer_flips(self, url: str, key: str, section: str, flip: str, dep: str, reps: int) -> dict[str, Any]:
+    def organizer_flips(self, url: str, key: str, section: str, flip: str, dep: str, reps: int,
+                        program: dict[str, Any]) -> dict[str, Any]:
         position = POSITION_PROBE % (json.dumps(key + ":position"), json.dumps(json.dumps(section)))
         context, page = self._page([position])
         try:
             page.goto(url, wait_until="load", timeout=120_000)
             page.wait_for_selector("#organizer[data-ready]", state="attached", timeout=120_000)
-            runtime = page.evaluate(RUNTIME_FLIPS, [flip, dep, reps])
+            runtime = page.evaluate(RUNTIME_FLIPS, [flip, dep, reps, program])
             change = page.evaluate(DOM_FLIPS, [flip, dep, reps, "change"])
             click = page.evaluate(DOM_FLIPS, [flip, dep, reps, "click"])
             assert change["page"] == section, (change["page"], section)
@@ -562,6 +562,7 @@ def measure_size(bench: Bench, n: int, node: bool, trace: bool) -> dict[str, Any
     flip, dep = flip_pair(n)
     section = section_of(n, flip)
     data = json_block(html, "organizer-data")
+    program = program_to_json(result.program)
     reps = reps_for(n)
     out: dict[str, Any] = {"n": n, "flip": flip, "dep": dep, "section": section, "reps": reps,
                            "sizes": sizes_of(html), "survey_json": len(survey.encode()),
@@ -570,7 +571,7 @@ def measure_size(bench: Bench, n: int, node: bool, trace: bool) -> dict[str, Any
         # one run: a fresh load for ready, one for the flips, one of SurveyJS
         out["ready"].append(bench.organizer_ready(bench.server.base + f"form_n{n}.html"))
         out["flips"].append(bench.organizer_flips(bench.server.base + f"form_n{n}.html", data["storage_key"],
-                                                  section, flip, dep, reps))
+                                                  section, flip, dep, reps, program))
         out["surveyjs"].append(bench.surveyjs(bench.server.base + f"surveyjs_n{n}.html", flip, dep, reps))
     if trace:
         out["profile"] = [profile_functions(bench.organizer_profiled(bench.server.base + f"form_n{n}.html"), html)
@@ -578,7 +579,7 @@ def measure_size(bench: Bench, n: int, node: bool, trace: bool) -> dict[str, Any
         out["anatomy"] = anatomy(bench, n, html)
         out["trace"] = [bench.organizer_traced(bench.server.base + f"form_n{n}.html") for _ in range(bench.runs)]
     if node:
-        out["node"] = run_node(folder, n, html, survey, flip, dep, bench.runs, reps)
+        out["node"] = run_node(folder, n, program, html, survey, flip, dep, bench.runs, reps)
     return out
 
 
@@ -624,16 +625,13 @@ def profile_functions(profile: dict[str, Any], html: str) -> dict[str, float]:
 
 
 IR_BLOCK = re.compile(r'(<script type="application/json" id="organizer-program">).*?(</script>)', re.DOTALL)
-SECTIONS = re.compile(r'<section class="page" id="section-.*?</section>\n?', re.DOTALL)
 
 
 def anatomy(bench: Bench, n: int, html: str) -> dict[str, list[float]]:
-    """Navigation -> the page's script starts, for form.html and for variants without the IR's text
-    and/or without the sections' DOM (their script then fails, after the moment measured)."""
-    variants = {"as built": html, "IR emptied": IR_BLOCK.sub(r"\1{}\2", html),
-                "sections removed": SECTIONS.sub("", html)}
-    variants["both"] = SECTIONS.sub("", variants["IR emptied"])
-    assert all(len(v) < len(html) for k, v in variants.items() if k != "as built")
+    """Navigation -> the page's script starts, for form.html and for a variant without the IR's text
+    (its script then fails, after the moment measured)."""
+    variants = {"as built": html, "IR emptied": IR_BLOCK.sub(r"\1{}\2", html)}
+    assert len(variants["IR emptied"]) < len(html)
     times: dict[str, list[float]] = {k: [] for k in variants}
     for name, text in variants.items():
         file = f"anatomy_n{n}_{name.split()[0]}.html"
@@ -643,10 +641,10 @@ def anatomy(bench: Bench, n: int, html: str) -> dict[str, list[float]]:
     return times
 
 
-def run_node(folder: Path, n: int, html: str, survey: str, flip: str, dep: str, rounds: int,
+def run_node(folder: Path, n: int, program: dict[str, Any], html: str, survey: str, flip: str, dep: str, rounds: int,
              reps: int) -> dict[str, Any]:
     paths = {name: folder / f"{name}_n{n}.json" for name in ("program", "data", "surveyjs", "answers")}
-    paths["program"].write_text(json.dumps(json_block(html, "organizer-program")), encoding="utf-8")
+    paths["program"].write_text(json.dumps(program), encoding="utf-8")
     paths["data"].write_text(json.dumps(json_block(html, "organizer-data")), encoding="utf-8")
     paths["surveyjs"].write_text(survey, encoding="utf-8")
     gf = gen_forms()
@@ -716,7 +714,7 @@ def breakdown(r: dict[str, Any]) -> list[list[str]]:
         other_parse = sum(p[1] for p in parses[1:])
         evals = sum(b["evals"])
         add("navigation start → first byte of form.html (responseStart)", nav["responseStart"])
-        add("first byte → the page's script starts: HTML parse (DOM of every section, the IR and data JSON as "
+        add("first byte → the page's script starts: HTML parse (the page's shell, the IR and data JSON as "
             "script text) and compiling the inline script", t["script"] - nav["responseStart"])
         add("runtime modules defined (values.js … shortcodes.js run) → form.js starts (`organizer:start`)",
             x["start"] - t["script"])
@@ -726,7 +724,7 @@ def breakdown(r: dict[str, Any]) -> list[list[str]]:
         add(f"form.js: `Runtime.evaluate` ({len(b['evals'])} calls)", evals)
         add("form.js: `focus()` of the first section's heading (forces style and layout)", b["focus"])
         add("form.js: localStorage reads and writes (draft, position)", b["storage"])
-        add("form.js: the rest (index the DOM, texts, prefill, show the first section, progress)",
+        add("form.js: the rest (prefill, build and show the first section, texts, progress)",
             x["ready"] - x["start"] - ir_parse - other_parse - b["runtime"] - evals - b["focus"] - b["storage"])
         add("**ready** (`organizer:ready`, `data-ready` set)", x["ready"])
         add("ready → end of the first frame after it (style, layout, paint of the first section)", t["frame"] - x["ready"])
@@ -759,7 +757,7 @@ def report(results: list[dict[str, Any]], node: bool, runs: int) -> str:
         row("page / survey definition",
             lambda r, s: f"form.html {kb(r['sizes']['html'])} ({kb(r['sizes']['html_gz'])} gz)",
             lambda r, s: f"JSON {kb(r['survey_json'])} ({kb(r['survey_json_gz'])} gz)"),
-        row("… of which the embedded IR", lambda r, s: kb(r["sizes"]["ir"]), lambda r, s: "—"),
+        row("… of which the embedded IR (null members left out)", lambda r, s: kb(r["sizes"]["ir"]), lambda r, s: "—"),
         row("runtime JS",
             lambda r, s: f"{kb(r['sizes']['js'])} inline ({kb(r['sizes']['js_gz'])} gz)",
             lambda r, s: f"survey.core.min.js {kb(len(core_min))} ({kb(gz(core_min))} gz)"),
@@ -789,13 +787,11 @@ def report(results: list[dict[str, Any]], node: bool, runs: int) -> str:
 
     if "anatomy" in largest:
         a = largest["anatomy"]
-        full, no_ir, no_dom, both = (med(a[k]) for k in ("as built", "IR emptied", "sections removed", "both"))
+        full, no_ir = (med(a[k]) for k in ("as built", "IR emptied"))
         sizes = a["_bytes"]
         split = (f"HTML parse split by page variants (navigation → the page's script starts, median of {runs} loads "
                  f"each): as built {fmt(full)} ms ({kb(int(sizes[0]))}); IR emptied {fmt(no_ir)} ms "
-                 f"({kb(int(sizes[1]))}), so the IR's text costs ≈ {fmt(full - no_ir)} ms; sections' DOM removed "
-                 f"{fmt(no_dom)} ms ({kb(int(sizes[2]))}), so the DOM of every section costs ≈ {fmt(full - no_dom)} ms; "
-                 f"both removed {fmt(both)} ms ({kb(int(sizes[3]))}).")
+                 f"({kb(int(sizes[1]))}), so the IR's text costs ≈ {fmt(full - no_ir)} ms.")
         out += [split, ""]
     if "trace" in largest:
         out += trace_report(largest, runs)

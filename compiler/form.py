@@ -1,12 +1,15 @@
 """The `form.html` emitter: a Program in, one self-contained HTML page out (inline CSS and
-JavaScript, the IR and the message catalogue embedded as JSON, a hash-based CSP).
+JavaScript, the IR (without its null members, `page_program`) and the message catalogue embedded as
+JSON, a hash-based CSP).
 
 The page interprets the IR with the runtime in `static/` (values.js ... shortcodes.js), which repeats
 the Python runtime's semantics (tests/form/test_conformance.py holds them equal), and
-`static/form.js` drives the DOM. This module
-only prepares plain data for the Jinja2 templates in `templates/`; nothing here evaluates a
-condition. Author text reaches the page only through autoescaped template variables and JSON data
-blocks; shortcodes become `<span data-sc>` placeholders that the page fills with `textContent`.
+`static/form.js` drives the DOM: it builds each section's controls from the IR when the section is
+first shown, so the markup of a large form is not parsed up front. This module only prepares plain
+data for the Jinja2 templates in `templates/` (the page's shell: title, description, progress,
+review and buttons) and the markdown trees of the notes; nothing here evaluates a condition.
+Author text reaches the page only through autoescaped template variables, JSON data blocks and the
+script's `textContent`; shortcodes become `<span data-sc>` placeholders that the page fills.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import datetime
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -26,8 +30,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 import organizer.runtime.formats as formats
-from organizer.runtime.messages import CURRENCY_SYMBOLS, catalogue, problem_message, ui
-from organizer.runtime.program import Computed, Group, Item, Note, Program, Question, Repeat, program_to_json
+from organizer.runtime.messages import CURRENCY_SYMBOLS, catalogue, ui
+from organizer.runtime.program import Group, Item, Note, Program, Repeat, program_to_json
 
 from .notes import render_markdown
 
@@ -37,12 +41,8 @@ STATIC = HERE / "static"
 #: DOM driver. Each runtime file adds to the namespace `OrganizerRuntime`.
 RUNTIME_FILES = ("values.js", "messages.js", "expressions.js", "state.js", "validate.js", "shortcodes.js")
 SCRIPT_FILES = (*RUNTIME_FILES, "form.js")
-ROW = "ROW"  # stands for the row number in the ids of a repeat's row template (ids are lower case)
-
-# Words of the form that messages.json does not hold yet (proposed for its `ui` section; the
-# catalogue wins wherever it has the key).
-# the words the templates write; the page's script takes the rest from the embedded catalogue
-_STATIC_WORDS = ("next", "back", "submit", "add_row", "remove_row", "review", "print", "required", "choose", "submitted")
+# the words the page's markup starts with; the script takes the rest from the embedded catalogue
+_STATIC_WORDS = ("next", "back", "submit", "review", "print", "submitted")
 
 
 @cache
@@ -135,11 +135,10 @@ def content_security_policy(script: str, style: str, urls: tuple[str | None, ...
 
 @dataclass
 class _Page:
-    """What the templates and the page's JavaScript share: shortcodes and whole texts by index."""
+    """The shortcodes of the markup the page starts with (title, description) and of the notes, by
+    index: `<span data-sc>` and the markdown trees refer to them, the page renders them."""
 
-    language: str
     shortcodes: list[dict[str, Any]] = field(default_factory=list)
-    texts: list[Any] = field(default_factory=list)
     _seen: dict[str, int] = field(default_factory=dict)
 
     def shortcode(self, part: dict[str, Any]) -> int:
@@ -159,127 +158,88 @@ class _Page:
                 out.append({"text": part.get("fallback") or "", "sc": self.shortcode(part)})
         return out
 
-    def whole(self, parts: Any) -> dict[str, Any]:
-        """For places that hold only text (`<option>`, `<title>`, `placeholder`): the text with
-        fallbacks, and an index for the page to render it again (None without shortcodes)."""
-        parts = list(parts or ())
-        plain = "".join(p if isinstance(p, str) else (p.get("fallback") or "") for p in parts)
-        if all(isinstance(p, str) for p in parts):
-            return {"plain": plain, "key": None}
-        self.texts.append(parts)
-        return {"plain": plain, "key": len(self.texts) - 1}
-
     def markdown(self, parts: Any) -> list[dict[str, Any]]:
         return render_markdown(list(parts or ()), self.shortcode)
 
 
-_CONTROLS = {"text": "text", "textarea": "textarea", "email": "email", "phone": "tel", "number": "number",
-             "integer": "number", "money": "number", "date": "date", "yesno": "radio", "choice": "radio",
-             "multichoice": "checkbox", "file": "file"}
-_AUTOCOMPLETE = {"email": "email", "phone": "tel"}
+def _plain(parts: Any) -> str:
+    """TextParts with the shortcodes' fallbacks, for `<title>` until the page renders it."""
+    return "".join(p if isinstance(p, str) else (p.get("fallback") or "") for p in parts or ())
 
 
-def _question(page: _Page, q: Question, prefix: str) -> dict[str, Any]:
-    base = f"q-{prefix}{q.id}"
-    control = _CONTROLS[q.type]
-    if q.type == "choice" and q.style == "dropdown":
-        control = "select"
-    options = [{"value": o.id, "label": page.segments(o.label), "whole": page.whole(o.label), "input": f"{base}-o{n}"}
-               for n, o in enumerate(q.options)]
-    if q.type == "yesno":
-        words = ("yes", "no")
-        options = [{"value": value, "label": [{"text": ui(word, page.language), "sc": None}],
-                    "whole": {"plain": ui(word, page.language), "key": None}, "input": f"{base}-o{n}"}
-                   for n, (value, word) in enumerate(zip(("true", "false"), words, strict=True))]
-    hints = _hints(page, q)
-    describedby = [f"{base}-help"] if q.help else []
-    describedby += [f"{base}-hint"] if hints else []
-    describedby += [f"{base}-currency"] if q.type == "money" and q.currency else []
-    describedby.append(f"{base}-error")
-    c = q.checks
-    return {
-        "kind": "question", "type": q.type, "id": q.id, "control": control, "input": base,
-        "label": page.segments(q.label), "help": page.segments(q.help) if q.help else None,
-        "placeholder": page.whole(q.placeholder) if q.placeholder else None,
-        "hints": hints, "describedby": " ".join(describedby), "options": options,
-        "inputmode": {"number": "decimal", "money": "decimal", "integer": "numeric"}.get(q.type),
-        "autocomplete": _AUTOCOMPLETE.get(q.type, "off"),
-        "currency": CURRENCY_SYMBOLS.get((q.currency or "").upper(), q.currency) if q.type == "money" else None,
-        "currency_code": q.currency,
-        "date_min": c.min_date if c.min_date != "today" else None,
-        "date_max": c.max_date if c.max_date != "today" else None,
-        "today_min": c.min_date == "today", "today_max": c.max_date == "today",
-        "accept": ",".join("." + ext for ext in c.accept) if q.type == "file" else None,
-        "multiple": q.type == "file" and c.max_items != 1,
-        "static_required": q.required is True,
-    }
-
-
-def _hints(page: _Page, q: Question) -> list[str]:
-    """What a file question accepts, in the catalogue's words (the same as its problem messages)."""
-    if q.type != "file":
-        return []
-    c, language = q.checks, page.language
-    hints = []
-    if c.accept:
-        hints.append(problem_message("file-type", {"accept": list(c.accept)}, language, "file"))
-    if c.max_size is not None:
-        hints.append(problem_message("file-size", {"max_size": c.max_size}, language, "file"))
-    if c.max_items is not None:
-        hints.append(problem_message("max-items", {"max": c.max_items, "count": c.max_items}, language, "file"))
-    return hints
-
-
-def _items(page: _Page, items: tuple[Item, ...], container: str, prefix: str, notes: list[int]) -> list[dict[str, Any]]:
-    """View models of items in document order; notes are named as the runtime names them."""
-    out: list[dict[str, Any]] = []
+def _notes(page: _Page, items: tuple[Item, ...], container: str, counter: list[int],
+           out: dict[str, list[dict[str, Any]]]) -> None:
+    """The markdown tree of every note into `out`, by the id the runtime gives it (`<section>.note<k>`, in a
+    repeat's rows `<repeat>.note<k>`); the page builds a section's DOM from the IR and these."""
     for item in items:
         if isinstance(item, Note):
-            notes[0] += 1
-            out.append({"kind": "note", "id": f"{container}.note{notes[0]}", "blocks": page.markdown(item.text)})
-        elif isinstance(item, Question):
-            out.append(_question(page, item, prefix))
-        elif isinstance(item, Computed):
-            out.append({"kind": "computed", "id": item.id, "input": f"q-{prefix}{item.id}",
-                        "label": page.segments(item.label), "value_type": item.value_type})
+            counter[0] += 1
+            out[f"{container}.note{counter[0]}"] = page.markdown(item.text)
         elif isinstance(item, Group):
-            out.append({"kind": "group", "id": item.id, "title": page.segments(item.title),
-                        "items": _items(page, item.items, container, prefix, notes)})
+            _notes(page, item.items, container, counter, out)
         elif isinstance(item, Repeat):
-            row_notes = [0]
-            out.append({"kind": "repeat", "id": item.id, "input": f"q-{item.id}", "title": page.segments(item.title),
-                        "min_rows": item.min_rows, "max_rows": item.max_rows,
-                        "items": _items(page, item.items, item.id, f"{item.id}-{ROW}-", row_notes)})
-    return out
+            _notes(page, item.items, item.id, [0], out)
+
+
+def ir_members(ir: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str]]:
+    """The sections, items and checks of an IR document, each with its kind, in document order."""
+
+    def items(members: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], str]]:
+        for item in members:
+            yield item, item["kind"]
+            if item["kind"] == "question":
+                yield item["checks"], "checks"
+            if item["kind"] in ("group", "repeat"):
+                yield from items(item["items"])
+
+    for section in ir["sections"]:
+        yield section, "section"
+        yield from items(section["items"])
+
+
+def page_program(program: Program) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The IR as the page embeds it: without the null members of its sections, items and checks
+    (half of its bytes in a large form, so half the text for the browser to parse), and for each
+    kind of object the names of the members left out, which the page puts back before its runtime
+    reads the IR (form.js, `withNulls`). Expressions are kept whole."""
+    ir = program_to_json(program)
+    left_out: dict[str, set[str]] = {}
+    for member, kind in ir_members(ir):
+        names = [name for name, value in member.items() if value is None]
+        for name in names:
+            del member[name]
+        left_out.setdefault(kind, set()).update(names)
+    return ir, {kind: sorted(names) for kind, names in sorted(left_out.items()) if names}
 
 
 def view_model(program: Program, *, context: dict[str, Any] | None = None, answers: dict[str, Any] | None = None,
                revision: int | None = None, previous: dict[str, Any] | None = None, autosave_url: str | None = None,
                submit_url: str | None = None, upload_url: str | None = None,
                storage_key: str | None = None) -> dict[str, Any]:
-    """Everything the page template needs, as plain data."""
+    """Everything the page template needs, as plain data. The sections are not rendered here: the
+    page builds each one's DOM from the embedded IR when it is first shown."""
     language = program.language or "en"
-    page = _Page(language)
-    sections = []
+    page = _Page()
+    heading = page.segments(program.title)
+    description = page.markdown(program.description) if program.description else None
+    notes: dict[str, list[dict[str, Any]]] = {}
     for section in program.sections:
-        sections.append({"id": section.id, "title": page.segments(section.title),
-                         "items": _items(page, section.items, section.id, "", [0])})
-    title = page.whole(program.title)
+        _notes(page, section.items, section.id, [0], notes)
+    ir, null_members = page_program(program)
     data = {
         "context": context or {}, "answers": answers, "revision": revision, "previous": previous or {},
-        "shortcodes": page.shortcodes, "texts": page.texts, "title": title,
+        "shortcodes": page.shortcodes, "notes": notes, "null_members": null_members,
         "messages": messages_data(language), "formats": formats_data(),
         "storage_key": storage_key or f"organizer:{program.id}:{program.source_sha256[:16]}",
     }
     script, style = "\n".join(static_text(name) for name in SCRIPT_FILES), static_text("form.css")
     return {
-        "lang": language, "title": title, "heading": page.segments(program.title),
-        "description": page.markdown(program.description) if program.description else None,
-        "sections": sections, "ui": {word: ui(word, language) for word in _STATIC_WORDS},
+        "lang": language, "title": _plain(program.title), "heading": heading, "description": description,
+        "ui": {word: ui(word, language) for word in _STATIC_WORDS},
         "autosave_url": autosave_url or "", "submit_url": submit_url or "", "upload_url": upload_url or "",
         "csp": content_security_policy(script, style, (autosave_url, submit_url, upload_url)),
         "script": Markup(script), "style": Markup(style),  # noqa: S704 - reviewed: our own static files
-        "program_json": script_json(program_to_json(program)), "data_json": script_json(data),
+        "program_json": script_json(ir), "data_json": script_json(data),
     }
 
 

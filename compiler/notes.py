@@ -1,5 +1,6 @@
 """Safe markdown for notes and descriptions: TextParts in, a tree of plain data out, which the form's
-Jinja2 templates render with autoescaping (nothing here produces HTML, so nothing needs `|safe`).
+Jinja2 template renders with autoescaping (the description) and its script builds with
+`textContent` (the notes, from the page's data block); nothing here produces HTML.
 
 The subset: paragraphs, `#` headings, `-`/`*`/`+` and `1.` lists, `**strong**`, `*em*` (or with
 `_`), `` `code` ``, `[text](url)` links to `http:`, `https:` or `mailto:` only (anything else stays

@@ -1,13 +1,16 @@
 /* form.js: drives form.html with OrganizerRuntime (values.js ... shortcodes.js, inlined before it).
  *
- * One page per visible section, then a review page and Submit. Every change re-evaluates the IR
- * (visibility, skipped sections, computed values, required marks, piped answers, progress) and
- * schedules an autosave: a debounced PUT of the draft to `data-autosave-url` with the revision it
- * is based on (409: the newer answers on the server are loaded and the client is told), else
- * localStorage. Hidden answers stay in the draft and are left out of the submission.
+ * One page per visible section, then a review page and Submit. A section's DOM is built from the
+ * IR when it is first shown (the page's markup holds only its shell), and stays. Every change
+ * re-evaluates the IR (visibility, skipped sections, computed values, required marks, piped
+ * answers, progress) and schedules an autosave: a debounced PUT of the draft to
+ * `data-autosave-url` with the revision it is based on and an Idempotency-Key (409: the newer
+ * answers on the server are loaded and the client is told), else localStorage. Hidden answers stay
+ * in the draft and are left out of the submission.
  *
- * Author text and answers only ever reach the DOM through textContent, value and setAttribute:
- * no innerHTML, outerHTML, insertAdjacentHTML, document.write, eval or new Function.
+ * Author text and answers only ever reach the DOM through createElement, createTextNode,
+ * textContent, value and setAttribute: no innerHTML, outerHTML, insertAdjacentHTML, document.write,
+ * eval or new Function.
  */
 (function () {
   "use strict";
@@ -17,10 +20,30 @@
   var own = RT.own;
   var isObject = RT.isObject;
   var setKey = RT.setKey;
+
+  /** The IR with the null members the page was built without put back (compiler/form.py, `page_program`). */
+  function withNulls(ir, leftOut) {
+    function fill(member, kind) {
+      (own(leftOut, kind) || []).forEach(function (name) { if (!RT.has(member, name)) member[name] = null; });
+    }
+    function fillItems(items) {
+      items.forEach(function (item) {
+        fill(item, item.kind);
+        if (item.kind === "question") fill(item.checks, "checks");
+        if (item.kind === "group" || item.kind === "repeat") fillItems(item.items);
+      });
+    }
+    ir.sections.forEach(function (section) {
+      fill(section, "section");
+      fillItems(section.items);
+    });
+    return ir;
+  }
+
   var root = document.getElementById("organizer");
   var form = document.getElementById("form");
-  var program = JSON.parse(document.getElementById("organizer-program").textContent);
   var data = JSON.parse(document.getElementById("organizer-data").textContent);
+  var program = withNulls(JSON.parse(document.getElementById("organizer-program").textContent), data.null_members);
   var rt = new RT.Runtime(program, {messages: data.messages, formats: data.formats});
   var m = rt.messages;
   var context = rt.defaultContext(data.context);
@@ -33,17 +56,14 @@
 
   var answers = RT.dict();
   var raw = new Map();          // pointer -> text that is not a value (an unreadable number or date)
-  var shownErrors = new Map();  // id of a control whose error element shows a message -> true
+  var shownErrors = new Map();  // id of a control -> the messages shown under it (also of sections not built yet)
   var state = null;
   var current = null;           // a section id, "review" or "done"
   var revision = data.revision === undefined ? null : data.revision;
 
-  // --- the DOM, indexed once ----------------------------------------------------------------
+  // --- the DOM: the shell, and the sections built so far -----------------------------------------
 
-  var pages = new Map();
-  document.querySelectorAll("section[data-section]").forEach(function (el) {
-    pages.set(el.getAttribute("data-section"), el);
-  });
+  var pages = new Map();         // section id -> its element, once built
   var review = document.getElementById("review");
   var done = document.getElementById("done");
   var backButton = document.getElementById("back");
@@ -52,29 +72,29 @@
   var notice = document.getElementById("notice");
   var saveStatus = document.getElementById("save-status");
 
-  var itemElements = new Map();  // top-level node id -> element
-  document.querySelectorAll("[data-item]").forEach(function (el) {
-    itemElements.set(el.getAttribute("data-item"), el);
-  });
-  var repeats = new Map();       // repeat id -> {element, rowsElement, template, add, rows: [element]}
-  document.querySelectorAll("[data-repeat]").forEach(function (el) {
-    repeats.set(el.getAttribute("data-repeat"), {
-      element: el, rowsElement: el.querySelector("[data-rows]"), template: el.querySelector("[data-row-template]"),
-      add: el.querySelector("[data-add-row]"), rows: [],
-    });
-  });
+  var itemElements = new Map();  // top-level node id -> element (of the built sections)
+  var repeats = new Map();       // repeat id -> {rowsElement, add, rows: [element]} (of the built sections)
 
-  // IR items by id: top-level (from the runtime's nodes) and the fields of each repeat
+  // IR items by id: sections, top-level items (from the runtime's nodes) and the fields of each repeat
+  var sectionNodes = new Map();
   var topItems = new Map();
   var rowItems = new Map();   // repeat id -> Map(field node id -> {node, item})
   var sectionOf = new Map();  // top-level id -> section id
+  var noteIds = new Map();    // IR note -> its node id (`<section>.note<k>`), the key of its markdown in data.notes
   rt.nodes.forEach(function (node) {
-    if (node.kind === "section") return;
+    if (node.kind === "section") {
+      sectionNodes.set(node.id, node);
+      return;
+    }
     topItems.set(node.id, node);
     sectionOf.set(node.id, rt.nodes[node.section].id);
+    if (node.kind === "note") noteIds.set(node.item, node.id);
     if (node.kind === "repeat") {
       var fields = new Map();
-      node.row.nodes.forEach(function (field) { fields.set(field.id, field); });
+      node.row.nodes.forEach(function (field) {
+        fields.set(field.id, field);
+        if (field.kind === "note") noteIds.set(field.item, field.id);
+      });
       rowItems.set(node.id, fields);
     }
   });
@@ -267,17 +287,19 @@
     return scope.querySelectorAll(".q[data-item], .q[data-field]");
   }
 
-  var pristine = true;  // until the first answers are written, every control is still empty
-
-  function writeAll() {
-    repeats.forEach(function (_, id) { renderRows(id); });
-    wrappers(form).forEach(function (wrapper) {
+  /** The answers into the controls of `scope`; `skipEmpty` for controls built just now (still empty). */
+  function writeControls(scope, skipEmpty) {
+    wrappers(scope).forEach(function (wrapper) {
       var location = locate(wrapper);
       if (!location || location.item.kind !== "question") return;
       var value = getAnswer(location);
-      if (!pristine || value !== null) writeControl(wrapper, location.item, value, location);
+      if (!skipEmpty || value !== null) writeControl(wrapper, location.item, value, location);
     });
-    pristine = false;
+  }
+
+  function writeAll() {
+    repeats.forEach(function (_, id) { renderRows(id); });
+    writeControls(form, false);
   }
 
   var lastInput = null;
@@ -315,27 +337,247 @@
     if (location && location.item.kind === "question") showFieldProblems(location, shownErrors.has(inputId(location)));
   }
 
-  // --- repeats ------------------------------------------------------------------------------------
+  // --- building a section's DOM, when it is first shown --------------------------------------------
 
-  function renumber(element, row) {
-    var attributes = ["id", "for", "name", "aria-describedby", "aria-labelledby"];
-    element.querySelectorAll("*").forEach(function (el) {
-      attributes.forEach(function (name) {
-        var value = el.getAttribute(name);
-        if (value !== null && value.indexOf("-ROW-") >= 0) el.setAttribute(name, value.split("-ROW-").join("-" + row + "-"));
-      });
-    });
+  var CONTROLS = {text: "text", textarea: "textarea", email: "email", phone: "tel", number: "number",
+    integer: "number", money: "number", date: "date", yesno: "radio", choice: "radio", multichoice: "checkbox",
+    file: "file"};
+  var INPUT_MODES = {number: "decimal", money: "decimal", integer: "numeric"};
+  var AUTOCOMPLETE = {email: "email", phone: "tel"};
+  var NOTE_TAGS = ["p", "h3", "h4", "ul", "ol", "strong", "em", "code"];
+
+  var live = [];  // {element, parts, attribute}: author text with shortcodes, rendered again on each change
+
+  /** Text that holds shortcodes, kept current by renderTexts: the element's text, or `attribute`. */
+  function liveText(element, parts, attribute) {
+    live.push({element: element, parts: parts, attribute: attribute || null});
+    return element;
   }
 
+  /** Author text (TextParts) into `parent`: literal text, and a `<span data-sc>` per shortcode. */
+  function appendText(parent, parts) {
+    (parts || []).forEach(function (part) {
+      if (typeof part === "string") parent.appendChild(document.createTextNode(part));
+      else if (isObject(part)) parent.appendChild(liveText(make("span", null, {"class": "sc", "data-sc": ""}), [part]));
+    });
+    return parent;
+  }
+
+  /** Author text where only text may go (`<option>`, `placeholder`): rendered whole. */
+  function setWholeText(element, parts, attribute) {
+    if ((parts || []).some(isObject)) liveText(element, parts, attribute);
+    else if (attribute) element.setAttribute(attribute, rt.renderText(parts));
+    else element.textContent = rt.renderText(parts);
+  }
+
+  /** A markdown tree of compiler/notes.py (its shortcodes index data.shortcodes) into `parent`. */
+  function appendMarkdown(parent, nodes) {
+    nodes.forEach(function (node) {
+      if (node.tag === "text") {
+        parent.appendChild(document.createTextNode(node.text));
+      } else if (node.tag === "sc") {
+        parent.appendChild(liveText(make("span", null, {"class": "sc", "data-sc": String(node.index)}),
+          [data.shortcodes[node.index]]));
+      } else if (node.tag === "a") {
+        var link = make("a", null, {href: node.href, rel: "noopener noreferrer", target: "_blank"});
+        parent.appendChild(appendMarkdown(link, node.children));
+      } else if (NOTE_TAGS.indexOf(node.tag) >= 0) {
+        var block = make(node.tag);
+        if (node.items) node.items.forEach(function (item) { block.appendChild(appendMarkdown(make("li"), item)); });
+        else appendMarkdown(block, node.children);
+        parent.appendChild(block);
+      }
+    });
+    return parent;
+  }
+
+  function errorElement(base) {
+    var element = make("p", null, {"class": "error", id: base + "-error", "data-error": ""});
+    element.hidden = true;
+    return element;
+  }
+
+  function requiredMark(q) {
+    var mark = make("span", " (" + ui("required") + ")", {"class": "req", "data-req": ""});
+    mark.hidden = q.required !== true;
+    return mark;
+  }
+
+  /** What a file question accepts, in the catalogue's words (the same as its problem messages). */
+  function fileHints(q) {
+    var c = q.checks;
+    var hints = [];
+    if (q.type !== "file") return hints;
+    if (c.accept.length) hints.push(m.problem("file-type", {accept: c.accept.slice()}, "file"));
+    if (c.max_size !== null) hints.push(m.problem("file-size", {max_size: c.max_size}, "file"));
+    if (c.max_items !== null) hints.push(m.problem("max-items", {max: c.max_items, count: c.max_items}, "file"));
+    return hints;
+  }
+
+  /** A date bound as the `min`/`max` of a date input: `today` is the context's. */
+  function dateBound(bound) {
+    var value = bound === "today" ? own(context, "today") : bound;
+    return rt.formats.isDate(value) ? value : null;
+  }
+
+  function choices(q) {
+    if (q.type === "yesno") return [{id: "true", label: [ui("yes")]}, {id: "false", label: [ui("no")]}];
+    return q.options;
+  }
+
+  /** The control of a question that is not a radio or checkbox group, after its label and help. */
+  function appendControl(parent, q, control, base, describedby, currency) {
+    var attributes = {id: base, name: base, "aria-describedby": describedby};
+    var element;
+    if (control === "textarea") {
+      element = make("textarea", null, Object.assign(attributes, {rows: "4"}));
+    } else if (control === "select") {
+      element = make("select", null, attributes);
+      element.appendChild(make("option", ui("choose"), {value: ""}));
+      q.options.forEach(function (option) {
+        var choice = make("option", null, {value: option.id});
+        setWholeText(choice, option.label);
+        element.appendChild(choice);
+      });
+    } else if (control === "file") {
+      element = make("input", null, Object.assign(attributes, {type: "file"}));
+      if (q.checks.accept.length) element.setAttribute("accept", q.checks.accept.map(function (ext) { return "." + ext; }).join(","));
+      if (q.checks.max_items !== 1) element.multiple = true;
+      parent.appendChild(element);
+      parent.appendChild(make("ul", null, {"class": "files", "data-files": ""}));
+      return;
+    } else if (control === "date") {
+      element = make("input", null, Object.assign(attributes, {type: "date"}));
+      var min = dateBound(q.checks.min_date);
+      var max = dateBound(q.checks.max_date);
+      if (min) element.setAttribute("min", min);
+      if (max) element.setAttribute("max", max);
+    } else {
+      element = make("input", null, Object.assign(attributes, {type: control === "number" ? "text" : control,
+        autocomplete: AUTOCOMPLETE[q.type] || "off", spellcheck: String(control === "text")}));
+      if (INPUT_MODES[q.type]) element.setAttribute("inputmode", INPUT_MODES[q.type]);
+    }
+    if (q.placeholder && control !== "select" && control !== "date") setWholeText(element, q.placeholder, "placeholder");
+    if (control === "textarea" || control === "select" || control === "date") {
+      parent.appendChild(element);
+      return;
+    }
+    var field = make("div", null, {"class": currency ? "field money" : "field"});
+    if (currency) field.appendChild(make("span", currency, {"class": "affix", id: base + "-currency"}));
+    field.appendChild(element);
+    parent.appendChild(field);
+  }
+
+  function buildQuestion(q, attribute, prefix) {
+    var base = "q-" + prefix + q.id;
+    var control = q.type === "choice" && q.style === "dropdown" ? "select" : CONTROLS[q.type];
+    var grouped = control === "radio" || control === "checkbox";
+    var hints = fileHints(q);
+    var currency = q.type === "money" && q.currency ? own(rt.formats.CURRENCY_SYMBOLS, q.currency.toUpperCase()) || q.currency : null;
+    var describedby = (q.help ? [base + "-help"] : []).concat(hints.length ? [base + "-hint"] : [],
+      currency ? [base + "-currency"] : [], [base + "-error"]).join(" ");
+    var wrapper = make("div", null, {"class": "item q q-" + q.type, "data-type": q.type});
+    wrapper.setAttribute(attribute, q.id);
+    var box = grouped ? make("fieldset", null, {"class": "choices", id: base, "aria-describedby": describedby}) : wrapper;
+    var label = grouped ? make("legend") : make("label", null, {"for": base});
+    appendText(label, q.label).appendChild(requiredMark(q));
+    box.appendChild(label);
+    if (q.help) box.appendChild(appendText(make("p", null, {"class": "help", id: base + "-help"}), q.help));
+    if (hints.length) {
+      var list = make("ul", null, {"class": "hint", id: base + "-hint"});
+      hints.forEach(function (hint) { list.appendChild(make("li", hint)); });
+      box.appendChild(list);
+    }
+    if (grouped) {
+      choices(q).forEach(function (option, n) {
+        var id = base + "-o" + n;
+        var row = make("div", null, {"class": "option"});
+        row.appendChild(make("input", null, {type: control, id: id, name: base, value: option.id}));
+        row.appendChild(appendText(make("label", null, {"for": id}), option.label));
+        box.appendChild(row);
+      });
+    } else {
+      appendControl(box, q, control, base, describedby, currency);
+    }
+    box.appendChild(errorElement(base));
+    if (grouped) wrapper.appendChild(box);
+    return wrapper;
+  }
+
+  function buildRepeat(item) {
+    var base = "q-" + item.id;
+    var element = make("fieldset", null, {"class": "item repeat", id: base, "data-item": item.id,
+      "data-repeat": item.id, "aria-describedby": base + "-error"});
+    var legend = appendText(make("legend", null, {id: base + "-legend"}), item.title);
+    var rows = make("div", null, {"class": "rows", "data-rows": ""});
+    var add = make("button", ui("add_row"), {type: "button", "class": "secondary add-row", "data-add-row": "",
+      "aria-describedby": legend.id});
+    [legend, rows, errorElement(base), add].forEach(function (child) { element.appendChild(child); });
+    repeats.set(item.id, {rowsElement: rows, add: add, rows: []});
+    return element;
+  }
+
+  /** The element of an IR item: `attribute` is `data-item` for a section's items (named as the
+   * runtime names them), `data-field` for a row's; `prefix` makes the ids of a row's controls unique. */
+  function buildItem(item, attribute, prefix) {
+    var element;
+    if (item.kind === "question") {
+      element = buildQuestion(item, attribute, prefix);
+    } else if (item.kind === "repeat") {
+      element = buildRepeat(item);
+    } else if (item.kind === "computed") {
+      var base = "q-" + prefix + item.id;
+      element = make("div", null, {"class": "item computed"});
+      element.setAttribute(attribute, item.id);
+      element.appendChild(appendText(make("span", null, {"class": "label", id: base + "-label"}), item.label));
+      element.appendChild(make("output", "—", {id: base, "data-computed": item.value_type, "aria-labelledby": base + "-label"}));
+    } else if (item.kind === "note") {
+      element = make("div", null, {"class": "item note"});
+      element.setAttribute(attribute, noteIds.get(item));
+      appendMarkdown(element, own(data.notes, noteIds.get(item)) || []);
+    } else {
+      element = make("fieldset", null, {"class": "item group"});
+      element.setAttribute(attribute, item.id);
+      element.appendChild(appendText(make("legend"), item.title));
+      appendItems(element, item.items, attribute, prefix);
+    }
+    if (attribute === "data-item") itemElements.set(element.getAttribute("data-item"), element);
+    return element;
+  }
+
+  function appendItems(parent, items, attribute, prefix) {
+    items.forEach(function (item) { parent.appendChild(buildItem(item, attribute, prefix)); });
+  }
+
+  /** A section's page: built from the IR, put in document order, filled with the answers, the
+   * messages already shown for its controls and the current state. */
+  function pageOf(id) {
+    if (pages.has(id)) return pages.get(id);
+    var node = sectionNodes.get(id);
+    var element = make("section", null, {"class": "page", id: "section-" + id, "data-section": id,
+      "aria-labelledby": "section-" + id + "-title"});
+    element.hidden = true;
+    element.appendChild(appendText(make("h2", null, {id: "section-" + id + "-title", tabindex: "-1"}), node.item.title));
+    appendItems(element, node.item.items, "data-item", "");
+    var following = rt.sectionNodes.slice(rt.sectionNodes.indexOf(node) + 1).map(function (n) { return pages.get(n.id); });
+    form.insertBefore(element, following.filter(Boolean)[0] || review);
+    pages.set(id, element);
+    element.querySelectorAll("[data-repeat]").forEach(function (repeat) { renderRows(repeat.getAttribute("data-repeat")); });
+    writeControls(element, true);
+    shownErrors.forEach(function (messages, base) { paintError(base, messages); });
+    applyState();
+    return element;
+  }
+
+  // --- repeats ------------------------------------------------------------------------------------
+
   function makeRow(id, index) {
-    var info = repeats.get(id);
-    var element = info.template.content.firstElementChild.cloneNode(true);
-    renumber(element, index);
-    element.setAttribute("data-index", String(index));
-    var legend = element.querySelector("[data-row-legend]");
-    legend.id = "q-" + id + "-" + index + "-legend";
-    legend.textContent = ui("row", {n: index + 1});
-    element.querySelector("[data-remove-row]").setAttribute("aria-describedby", legend.id);
+    var element = make("fieldset", null, {"class": "row", "data-row": "", "data-index": String(index)});
+    var legend = make("legend", ui("row", {n: index + 1}), {id: "q-" + id + "-" + index + "-legend"});
+    element.appendChild(legend);
+    appendItems(element, topItems.get(id).item.items, "data-field", id + "-" + index + "-");
+    element.appendChild(make("button", ui("remove_row"), {type: "button", "class": "secondary remove-row",
+      "data-remove-row": "", "aria-describedby": legend.id}));
     return element;
   }
 
@@ -347,16 +589,13 @@
     if (!force && info.rows.length === count) return;
     info.rows.forEach(function (row) { row.remove(); });
     info.rows = [];
+    live = live.filter(function (entry) { return entry.element.isConnected; });
     for (var r = 0; r < count; r++) {
       var element = makeRow(id, r);
       info.rowsElement.appendChild(element);
       info.rows.push(element);
-      wrappers(element).forEach(function (wrapper) {
-        var location = locate(wrapper);
-        if (location && location.item.kind === "question") writeControl(wrapper, location.item, getAnswer(location), location);
-      });
+      writeControls(element, false);
     }
-    indexTexts();
   }
 
   function addRow(id) {
@@ -527,31 +766,15 @@
 
   // --- evaluation and what it shows ----------------------------------------------------------------
 
-  var shortcodeSpans = [];
-  var textElements = [];
-  var placeholderElements = [];
-
-  function indexTexts() {
-    shortcodeSpans = Array.from(document.querySelectorAll("[data-sc]"));
-    textElements = Array.from(document.querySelectorAll("[data-text]"));
-    placeholderElements = Array.from(document.querySelectorAll("[data-placeholder]"));
-  }
-
   function renderTexts() {
     var values = state.values();
-    var cache = new Map();
-    shortcodeSpans.forEach(function (span) {
-      var index = Number(span.getAttribute("data-sc"));
-      if (!cache.has(index)) cache.set(index, rt.shortcode(data.shortcodes[index], context, values, 0));
-      var text = cache.get(index);
-      if (span.textContent !== text) span.textContent = text;
-    });
-    textElements.forEach(function (el) {
-      var text = rt.renderText(data.texts[Number(el.getAttribute("data-text"))], context, values);
-      if (el.textContent !== text) el.textContent = text;
-    });
-    placeholderElements.forEach(function (el) {
-      el.setAttribute("placeholder", rt.renderText(data.texts[Number(el.getAttribute("data-placeholder"))], context, values));
+    live.forEach(function (entry) {
+      var text = rt.renderText(entry.parts, context, values);
+      if (entry.attribute) {
+        if (entry.element.getAttribute(entry.attribute) !== text) entry.element.setAttribute(entry.attribute, text);
+      } else if (entry.element.textContent !== text) {
+        entry.element.textContent = text;
+      }
     });
     document.title = rt.renderText(program.title, context, values);
   }
@@ -589,12 +812,11 @@
       if (node.kind === "section") return;
       var element = itemElements.get(node.id);
       if (element) applyItem(element, node, state.vis[node.index], state.val[node.index], state.req[node.index]);
-      if (node.kind === "repeat" && state.vis[node.index]) applyRows(node);
+      if (node.kind === "repeat" && state.vis[node.index] && repeats.has(node.id)) applyRows(node);
     });
     repeats.forEach(function (info, id) {
-      var node = topItems.get(id);
-      var count = info.rows.length;
-      info.add.disabled = node.item.max_rows !== null && count >= node.item.max_rows;
+      var max = topItems.get(id).item.max_rows;
+      info.add.disabled = max !== null && info.rows.length >= max;
     });
     renderTexts();
     updateProgress();
@@ -643,7 +865,7 @@
   function target(pointer) {
     var tokens = parsePointer(pointer);
     var id = tokens[0];
-    if (repeats.has(id) && tokens.length >= 3 && /^[0-9]+$/.test(tokens[1]) && rowItems.get(id).has(tokens[2])) {
+    if (rowItems.has(id) && tokens.length >= 3 && /^[0-9]+$/.test(tokens[1]) && rowItems.get(id).has(tokens[2])) {
       return {base: "q-" + id + "-" + tokens[1] + "-" + tokens[2], section: sectionOf.get(id)};
     }
     return {base: "q-" + id, section: sectionOf.get(id)};
@@ -685,20 +907,25 @@
     return rt.renderText(node.kind === "repeat" ? node.item.title : node.item.label, context, values);
   }
 
+  /** The messages under a control (`base`: its id, or a pointer); kept for a section built later. */
   function setError(base, messages) {
-    var element = document.getElementById(base.indexOf("/") === 0 ? target(base).base + "-error" : base + "-error");
-    if (!element) return;
+    var id = base.indexOf("/") === 0 ? target(base).base : base;
     var unique = messages.filter(function (text, i) { return messages.indexOf(text) === i; });
-    element.textContent = unique.join(" ");
-    element.hidden = !unique.length;
-    var id = element.id.slice(0, -"-error".length);
+    if (unique.length) shownErrors.set(id, unique);
+    else shownErrors.delete(id);
+    paintError(id, unique);
+  }
+
+  function paintError(id, messages) {
+    var element = document.getElementById(id + "-error");
+    if (!element) return;
+    element.textContent = messages.join(" ");
+    element.hidden = !messages.length;
     var control = document.getElementById(id);
     if (control) {
-      if (unique.length) control.setAttribute("aria-invalid", "true");
+      if (messages.length) control.setAttribute("aria-invalid", "true");
       else control.removeAttribute("aria-invalid");
     }
-    if (unique.length) shownErrors.set(id, true);
-    else shownErrors.delete(id);
   }
 
   var COMPLETENESS = ["required", "min-items", "min-rows"];
@@ -752,7 +979,7 @@
   }
 
   function focusControl(base, section) {
-    if (section && section !== current && pages.has(section)) go(section, true);
+    if (section && section !== current && sectionNodes.has(section)) go(section, true);
     var control = document.getElementById(base);
     if (!control) return;
     if (control.tagName === "FIELDSET") control = control.querySelector("input") || control;
@@ -763,8 +990,9 @@
   // --- navigation -----------------------------------------------------------------------------------
 
   function go(section, keepErrors) {
+    if (sectionNodes.has(section)) pageOf(section);
     current = section;
-    pages.forEach(function (page, id) { show(page, id === section); });
+    pages.forEach(function (element, id) { show(element, id === section); });
     show(review, section === "review");
     show(done, section === "done");
     if (!keepErrors) {
@@ -794,13 +1022,13 @@
       submit();
       return;
     }
-    var page = pages.get(current);
+    var shown = pages.get(current);
     var found = problems().filter(function (p) { return target(p.pointer).section === current; });
     if (found.length) {
-      showProblems(found, page);
+      showProblems(found, shown);
       return;
     }
-    clearErrors(page);
+    clearErrors(shown);
     flushSave();
     go(state.nextSection(current) || "review");
   }
@@ -836,7 +1064,7 @@
     state.sections().forEach(function (sectionId) {
       var block = make("div", null, {"class": "review-section"});
       var head = make("div", null, {"class": "review-heading"});
-      var title = make("h3", pages.get(sectionId).querySelector("h2").textContent, {id: "review-" + sectionId});
+      var title = make("h3", rt.renderText(sectionNodes.get(sectionId).item.title, context, values), {id: "review-" + sectionId});
       var change = make("button", ui("edit"), {type: "button", "class": "secondary", "data-edit": sectionId,
         "aria-describedby": title.id});
       head.appendChild(title);
@@ -877,8 +1105,23 @@
 
   var saveTimer = null;
   var saving = false;
-  var pending = false;
+  var pending = false;   // answers changed since the last save was made
+  var unsent = null;     // {key, body}: a save without an answer, sent again as is before anything newer
+  var submission = null; // {key, body}: the last submission sent; the same body again is a retry
   var retryDelay = 2000;
+
+  /** A random UUID (version 4): the Idempotency-Key of one save or submission. */
+  function newKey() {
+    var bytes = self.crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
+    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join("-");
+  }
+
+  function jsonHeaders(key) {
+    return {"Content-Type": "application/json", "Idempotency-Key": key};
+  }
 
   function draft() {
     return clone(answers);
@@ -888,35 +1131,48 @@
     return storageSet(storageKey, {answers: draft(), revision: revision, section: section || current});
   }
 
-  function scheduleSave(delay) {
-    pending = true;
+  function schedule(delay) {
     if (saveTimer) clearTimeout(saveTimer);
-    saveTimer = setTimeout(save, delay === undefined ? (urls.autosave ? 800 : 300) : delay);
+    saveTimer = setTimeout(save, delay);
+  }
+
+  function scheduleSave() {
+    pending = true;
+    schedule(urls.autosave ? 800 : 300);
   }
 
   function flushSave() {
-    if (!pending) return;
+    if (!pending && !unsent) return;
     if (saveTimer) clearTimeout(saveTimer);
     save();
   }
 
+  /** The next autosave: the one without an answer again (same key and body), else the draft now. */
+  function saveRequest() {
+    if (!unsent) {
+      unsent = {key: newKey(), body: JSON.stringify({base_revision: revision, answers: draft()})};
+      pending = false;
+    }
+    return unsent;
+  }
+
   function save() {
     saveTimer = null;
-    if (!pending || saving) return;
-    pending = false;
+    if (saving || !(pending || unsent)) return;
     if (!urls.autosave) {
+      pending = false;
       setStatus(saveLocally() ? ui("saved_locally") : ui("save_failed"));
       return;
     }
     saving = true;
     setStatus(ui("saving"));
-    var body = JSON.stringify({base_revision: revision, answers: draft()});
-    fetch(urls.autosave, {method: "PUT", body: body, credentials: "same-origin",
-      headers: {"Content-Type": "application/json"}})
+    var request = saveRequest();
+    fetch(urls.autosave, {method: "PUT", body: request.body, credentials: "same-origin", headers: jsonHeaders(request.key)})
       .then(function (response) {
         if (response.status === 409) return response.json().catch(function () { return {}; }).then(conflict);
         if (!response.ok) throw new Error(String(response.status));
         return response.json().then(function (result) {
+          if (unsent === request) unsent = null;
           if (result && typeof result.revision === "number") revision = result.revision;
           retryDelay = 2000;
           storageSet(storageKey, null);
@@ -926,12 +1182,11 @@
       .catch(function () {
         saveLocally();
         setStatus(self.navigator && self.navigator.onLine === false ? ui("offline") : ui("save_failed"));
-        pending = true;
         retryDelay = Math.min(retryDelay * 2, 60000);
       })
       .then(function () {
         saving = false;
-        if (pending && !saveTimer) scheduleSave(retryDelay);
+        if ((pending || unsent) && !saveTimer) schedule(retryDelay);
       });
   }
 
@@ -942,6 +1197,7 @@
     saveTimer = null;
     var loaded = isObject(body) && isObject(body.answers) ? Promise.resolve(body) : fetchSaved();
     return loaded.then(function (saved) {
+      unsent = null;
       if (saved) load(saved.answers, saved.revision);
       setNotice(ui("conflict"));
       setStatus("");
@@ -993,8 +1249,9 @@
       return;
     }
     nextButton.disabled = true;
-    fetch(urls.submit, {method: "POST", credentials: "same-origin", headers: {"Content-Type": "application/json"},
-      body: JSON.stringify({base_revision: revision, answers: sent})})
+    var body = JSON.stringify({base_revision: revision, answers: sent});
+    if (!submission || submission.body !== body) submission = {key: newKey(), body: body};
+    fetch(urls.submit, {method: "POST", credentials: "same-origin", headers: jsonHeaders(submission.key), body: body})
       .then(function (response) {
         if (response.ok) return done_();
         if (response.status === 409) return response.json().catch(function () { return {}; }).then(conflict);
@@ -1042,32 +1299,27 @@
     }
   });
   self.addEventListener("pagehide", function () {
-    if (!pending) return;
-    if (!urls.autosave) {
-      saveLocally();
-      return;
-    }
+    if (!pending && !unsent) return;
     saveLocally();
+    if (!urls.autosave) return;
+    if (pending) unsent = null;  // the newest answers, as a save of their own
+    var request = saveRequest();
     try {
-      fetch(urls.autosave, {method: "PUT", keepalive: true, credentials: "same-origin",
-        headers: {"Content-Type": "application/json"}, body: JSON.stringify({base_revision: revision, answers: draft()})});
+      fetch(urls.autosave, {method: "PUT", keepalive: true, credentials: "same-origin", headers: jsonHeaders(request.key),
+        body: request.body});
     } catch (error) { /* the local copy stays */ }
   });
 
-  document.querySelectorAll("[data-min-today]").forEach(function (el) {
-    if (rt.formats.isDate(own(context, "today"))) el.setAttribute("min", own(context, "today"));
+  document.querySelectorAll("[data-sc]").forEach(function (span) {  // in the title and the description
+    liveText(span, [data.shortcodes[Number(span.getAttribute("data-sc"))]]);
   });
-  document.querySelectorAll("[data-max-today]").forEach(function (el) {
-    if (rt.formats.isDate(own(context, "today"))) el.setAttribute("max", own(context, "today"));
-  });
-  indexTexts();
 
   function start(saved, savedRevision, resumed) {
     load(saved, savedRevision);
     var position = storageGet(storageKey + ":position");
     if (resumed) setStatus(ui("resume"));
     var first = state.nextSection(null);
-    go(typeof position === "string" && (position === "review" || (pages.has(position) && state.isVisible(position)))
+    go(typeof position === "string" && (position === "review" || (sectionNodes.has(position) && state.isVisible(position)))
       ? position : (first || "review"));
     root.setAttribute("data-ready", "true");
     if (self.performance && performance.mark) performance.mark("organizer:ready");

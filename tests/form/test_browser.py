@@ -1,8 +1,10 @@
 """form.html in headless Chromium, driven as a person would: controls found by their labels and
 roles. Logic jumps and hidden questions, computed values and piped answers updating, repeats,
-validation messages equal to the Python runtime's, autosave payloads and a 409 against a server
-on 127.0.0.1, resume after a reload, a submission without hidden answers, keyboard-only use,
-Dutch texts, a 320 px layout, and every standard-library form loading without errors.
+validation messages equal to the Python runtime's, sections built when first shown (with answers
+loaded before, on the review page and behind an error link), autosave payloads, their
+Idempotency-Keys and a 409 against a server on 127.0.0.1, resume after a reload, a submission
+without hidden answers, keyboard-only use, Dutch texts, a fitting control per question type, and
+every page of every standard-library form labelled and fitting 320 px without errors.
 Skipped when Playwright or Debian's chromium is missing (conftest.py)."""
 
 from __future__ import annotations
@@ -10,20 +12,22 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from formkit import FormServer, Watch, compile_fixture, open_form
+from formkit import FIXTURES, FormServer, Watch, compile_fixture, compile_path, open_form
 
-from organizer.compiler.build import compile_source
 from organizer.compiler.form import render_form
-from organizer.dsl.config import load_config
+from organizer.runtime.messages import problem_message
+from organizer.runtime.program import Program
 from organizer.runtime.template import Template
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTEXT = {"client": {"first_name": "Jane"}, "firm": {"email": "desk@firm.example"}, "year": 2026,
            "today": "2027-01-20"}
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 
 
 def expect(target: Any) -> Any:
@@ -58,6 +62,26 @@ def fill_about(page: Any, partner: bool, filing: str = "Together") -> None:
 
 def step(page: Any) -> str:
     return page.locator("#step").inner_text()
+
+
+def built_sections(page: Any) -> list[str]:
+    return page.eval_on_selector_all("section[data-section]", "(all) => all.map((s) => s.dataset.section)")
+
+
+def open_every_section(page: Any, program: Program, context: dict[str, Any], tmp_path: Path) -> None:
+    """The form, with every section made visible (no `when`, no goto), opened on its review page and
+    walked back to the first page: each section is built when first shown, so afterwards all of
+    them are in the DOM."""
+    sections = tuple(replace(s, visible_when=None, skipped_when=None) for s in program.sections)
+    file = tmp_path / "every.html"
+    file.write_text(render_form(replace(program, sections=sections), context=context, storage_key="every"),
+                    encoding="utf-8")
+    page.add_init_script("localStorage.setItem('every:position', JSON.stringify('review'))")
+    open_form(page, file.as_uri())
+    back = page.locator("#back")
+    while back.is_visible():
+        back.click()
+    assert built_sections(page) == [s.id for s in program.sections]
 
 
 # --- logic -------------------------------------------------------------------------------------------------
@@ -165,6 +189,52 @@ def test_validation_messages_match_the_python_runtime(page: Any, tmp_path: Path,
     expect(page.locator("#q-bonus-error")).to_have_text("Enter an amount.")
 
 
+# --- sections built when first shown ---------------------------------------------------------------------
+
+
+def test_answers_loaded_before_a_section_is_built_show_in_it(page: Any, server: FormServer, household: Any) -> None:
+    url = server.add(household, CONTEXT)
+    name = server.name_of(url)
+    server.store(name, {"first_name": "Jane", "has_partner": False, "filing": "together", "salary": 5000,
+                        "children": [{"child_name": "Ann", "age": 19}]})
+    open_form(page, url)
+    expect(page.get_by_label("First name")).to_have_value("Jane")
+    assert built_sections(page) == ["about"]
+    next_page(page)
+    expect(page.get_by_label("Salary of Jane")).to_have_value("5,000")
+    expect(page.locator("output#q-total")).to_have_text("—")
+    row = page.get_by_role("group", name="Children", exact=True).get_by_role("group", name="Row 1")
+    expect(row.get_by_label("Name")).to_have_value("Ann")
+    expect(row.get_by_text("Studying?")).to_be_visible()  # its row condition (age >= 18) applied
+    assert built_sections(page) == ["about", "money"]
+
+
+def test_review_lists_sections_never_shown_and_links_to_their_problems(page: Any, tmp_path: Path,
+                                                                        household: Any) -> None:
+    answers = {"first_name": "Jane", "has_partner": True, "filing": "together", "salary": 5000, "contact": "phone"}
+    file = tmp_path / "form.html"
+    file.write_text(render_form(household, context=CONTEXT, storage_key="resume"), encoding="utf-8")
+    page.add_init_script(f"""localStorage.setItem("resume", {json.dumps(json.dumps({"answers": answers}))});
+                             localStorage.setItem("resume:position", '"review"');""")
+    open_form(page, file.as_uri())
+    review = page.locator("#review")
+    expect(review.get_by_role("heading", name="Money")).to_be_visible()
+    expect(review).to_contain_text("€5,000.00")
+    expect(review).to_contain_text("Phone")
+    assert built_sections(page) == []
+    review.get_by_role("button", name="Change").nth(1).click()  # Money's
+    expect(page.get_by_label("Salary of Jane")).to_have_value("5,000")
+    next_page(page)
+    next_page(page)
+    page.get_by_role("button", name="Submit").click()
+    summary = page.locator("#error-summary")
+    expect(summary).to_contain_text("There is a problem with 1 answer")
+    summary.get_by_role("link", name=re.compile("^Partner's name")).click()
+    expect(page.get_by_label("Partner's name")).to_be_focused()
+    expect(page.locator("#q-partner_name-error")).to_have_text("Answer this question.")
+    assert built_sections(page) == ["about", "money", "finish"]
+
+
 # --- autosave, resume, submit --------------------------------------------------------------------------------
 
 
@@ -193,16 +263,17 @@ def test_autosave_payloads_and_a_conflict(page: Any, server: FormServer, househo
     name = server.name_of(url)
     open_form(page, url)
     page.get_by_label("First name").fill("Jane")
-    _, body, status = _put(server, name, 1, page)
+    _, body, status, first_key = _put(server, name, 1, page)
     assert body == {"base_revision": None, "answers": {"first_name": "Jane"}} and status == 200
     expect(page.locator("#save-status")).to_have_text("Saved")
     page.get_by_role("group", name="Do you have a partner?").get_by_label("Yes").check()
-    _, body, status = _put(server, name, 2, page)
+    _, body, status, key = _put(server, name, 2, page)
     assert body == {"base_revision": 1, "answers": {"first_name": "Jane", "has_partner": True}} and status == 200
-    # another device saves newer answers; the next save from this page is stale
-    server.store(name, {"first_name": "Janneke", "has_partner": False, "filing": "alone"})
+    assert UUID.fullmatch(first_key) and UUID.fullmatch(key) and key != first_key  # one key per save
+    # another device saves newer answers, one of them on a page not shown yet; this page's next save is stale
+    server.store(name, {"first_name": "Janneke", "has_partner": False, "filing": "together", "salary": 1200})
     page.get_by_label("Email address").fill("jane@example.com")
-    _, body, status = _put(server, name, 3, page)
+    _, body, status, _ = _put(server, name, 3, page)
     assert body["base_revision"] == 2 and status == 409
     expect(page.locator("#notice")).to_contain_text("changed somewhere else")
     expect(page.get_by_label("First name")).to_have_value("Janneke")
@@ -210,10 +281,30 @@ def test_autosave_payloads_and_a_conflict(page: Any, server: FormServer, househo
     expect(page.get_by_label("Email address")).to_have_value("")
     assert server.saved[name]["answers"]["first_name"] == "Janneke"  # never overwritten
     page.get_by_label("Email address").fill("j@example.com")
-    _, body, status = _put(server, name, 4, page)
+    _, body, status, _ = _put(server, name, 4, page)
     assert status == 200 and body["base_revision"] == 3
-    assert body["answers"] == {"first_name": "Janneke", "has_partner": False, "filing": "alone",
+    assert body["answers"] == {"first_name": "Janneke", "has_partner": False, "filing": "together", "salary": 1200,
                                "email": "j@example.com"}
+    next_page(page)
+    expect(page.get_by_label("Salary of Janneke")).to_have_value("1,200")
+
+
+def test_a_save_whose_answer_was_lost_is_sent_again_with_its_key(page: Any, server: FormServer,
+                                                                  household: Any) -> None:
+    url = server.add(household, CONTEXT)
+    name = server.name_of(url)
+    open_form(page, url)
+    server.lose("PUT", name)  # the server stores the save, the page never hears of it
+    page.get_by_label("First name").fill("Jane")
+    _, lost, _, key = _put(server, name, 1, page)
+    expect(page.locator("#save-status")).to_have_text("Your answers could not be saved. We will try again.")
+    page.get_by_label("Email address").fill("jane@example.com")
+    assert _put(server, name, 2, page) == (name, lost, 200, key)  # the same save first, answered as the first time
+    _, body, status, newer = _put(server, name, 3, page)
+    assert body == {"base_revision": 1, "answers": {"first_name": "Jane", "email": "jane@example.com"}}
+    assert status == 200 and newer != key and server.saved[name]["revision"] == 2
+    expect(page.locator("#save-status")).to_have_text("Saved")
+    expect(page.locator("#notice")).to_be_hidden()
 
 
 def test_resume_after_reload_from_the_server(page: Any, server: FormServer, household: Any) -> None:
@@ -261,9 +352,13 @@ def test_submission_leaves_out_hidden_answers(page: Any, server: FormServer, hou
     expect(review).not_to_contain_text("Sam")
     assert _saved(server, name, "contact", page) == "phone"
     assert server.saved[name]["answers"]["partner_name"] == "Sam"  # kept in the draft
+    server.lose("POST", name)
     page.get_by_role("button", name="Submit").click()
+    expect(page.locator("#notice")).to_have_text("Your answers could not be sent. Please try again.")
+    page.get_by_role("button", name="Submit").click()  # a retry: the same key, answered as the first time
     expect(page.get_by_role("heading", name="Thank you. Your answers have been sent.")).to_be_visible()
-    (_, body), = [s for s in server.submits if s[0] == name]
+    (_, body, key), retry = [s for s in server.submits if s[0] == name]
+    assert retry == (name, body, key) and UUID.fullmatch(key)
     assert body["answers"] == {"first_name": "Jane", "has_partner": False, "filing": "alone", "contact": "phone"}
     assert Template(household).validate(body["answers"], context=CONTEXT) == []
 
@@ -319,7 +414,7 @@ def test_keyboard_only_completion(page: Any, server: FormServer, household: Any)
     page.get_by_role("button", name="Submit").focus()
     keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Thank you. Your answers have been sent.")).to_be_visible()
-    (_, body), = [s for s in server.submits if s[0] == name]
+    (_, body, _), = [s for s in server.submits if s[0] == name]
     assert body["answers"] == {"first_name": "Jane", "has_partner": False, "filing": "alone", "remarks": "Thanks"}
 
 
@@ -348,32 +443,75 @@ def test_dutch_texts_dates_and_money(page: Any, tmp_path: Path) -> None:
     expect(page.locator("#q-salary-error")).to_have_text("Vul een bedrag in van minstens € 0,00.")
 
 
-# --- layout and the standard library ---------------------------------------------------------------------------
+# --- controls, labels, layout and the standard library ---------------------------------------------------------
+
+SOURCES = sorted([*ROOT.glob("stdlib_templates/*.organizer"), ROOT / "tests" / "fixtures" / "spec_example.organizer",
+                  FIXTURES / "household.organizer", FIXTURES / "semantics.organizer"])
+
+# What the DOM must hold: unique ids, every label bound, every aria reference present, every
+# control labelled, every fieldset with a legend.
+LABELLING_PROBLEMS = """() => {
+  const problems = [];
+  const ids = new Set();
+  document.querySelectorAll("[id]").forEach((e) => { if (ids.has(e.id)) problems.push("duplicate id " + e.id); ids.add(e.id); });
+  document.querySelectorAll("label").forEach((l) => { if (!document.getElementById(l.htmlFor)) problems.push("label for " + l.htmlFor); });
+  document.querySelectorAll("[aria-describedby], [aria-labelledby]").forEach((e) => {
+    for (const name of ["aria-describedby", "aria-labelledby"]) {
+      for (const ref of (e.getAttribute(name) || "").split(" ").filter(Boolean)) {
+        if (!document.getElementById(ref)) problems.push(name + " " + ref);
+      }
+    }
+  });
+  document.querySelectorAll("input, select, textarea").forEach((c) => { if (!c.labels.length) problems.push("no label: " + c.id); });
+  document.querySelectorAll("fieldset").forEach((f) => { if (!f.querySelector(":scope > legend")) problems.push("no legend: " + f.id); });
+  return problems;
+}"""
 
 
-def _library() -> list[Path]:
-    return sorted((ROOT / "stdlib_templates").glob("*.organizer"))
-
-
-@pytest.mark.parametrize("path", _library(), ids=lambda p: p.stem)
-def test_library_forms_load_and_fit_320_px(browser: Any, tmp_path: Path, path: Path) -> None:
-    config, _ = load_config(ROOT / "stdlib_templates" / "organizer.yaml")
-    result = compile_source(path.read_text(encoding="utf-8"), path.name, config)
-    assert result.program is not None
-    context = json.loads(json.dumps(config.preview, default=str))
-    file = tmp_path / "form.html"
-    file.write_text(render_form(result.program, context={**context, "today": "2027-01-20"}), encoding="utf-8")
-    context_ = browser.new_context(viewport={"width": 320, "height": 640})
-    page = context_.new_page()
-
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.stem)
+def test_every_page_is_labelled_and_fits_320_px(browser: Any, tmp_path: Path, path: Path) -> None:
+    program, preview = compile_path(path)
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    page = context.new_page()
     watch = Watch(page)
-    open_form(page, file.as_uri())
-    # every page at once, with a row in every repeat and every conditional item shown
-    page.evaluate("() => document.querySelectorAll('[data-add-row]').forEach((b) => b.click())")
+    open_every_section(page, program, {**CONTEXT, **preview, "today": "2027-01-20"}, tmp_path)
+    page.evaluate("() => document.querySelectorAll('[data-add-row]').forEach((b) => b.click())")  # a row in every repeat
+    assert page.evaluate(LABELLING_PROBLEMS) == []
+    # every page at once, every conditional item shown
     page.evaluate("() => document.querySelectorAll('section.page, .item, [data-field]').forEach((e) => { e.hidden = false; })")
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
     assert watch.errors == [] and watch.dialogs == [] and page.evaluate("window.__csp") == []
-    context_.close()
+    context.close()
+
+
+def test_each_question_type_gets_a_fitting_native_control(page: Any, tmp_path: Path) -> None:
+    open_every_section(page, compile_fixture("semantics.organizer"), CONTEXT, tmp_path)
+    page.get_by_role("group", name="Rows").get_by_role("button", name="Add row").click()
+    by_id = page.evaluate("""() => Object.fromEntries(Array.from(document.querySelectorAll("#form [id]"), (e) =>
+        [e.id, Object.assign({tag: e.tagName.toLowerCase()}, ...Array.from(e.attributes, (a) => ({[a.name]: a.value})))]))""")
+
+    def types(name: str) -> list[str]:
+        return page.eval_on_selector_all(f"[name='{name}']", "(all) => all.map((e) => e.type)")
+
+    assert by_id["q-a"]["inputmode"] == "decimal" and by_id["q-whole"]["inputmode"] == "numeric"
+    assert by_id["q-a"]["type"] == "text" and by_id["q-t1"]["spellcheck"] == "true"
+    assert by_id["q-m-currency"]["tag"] == "span" and "q-m-currency" in by_id["q-m"]["aria-describedby"]
+    assert by_id["q-ordered"]["tag"] == "fieldset" and types("q-ordered") == ["radio", "radio"]  # yesno
+    assert by_id["q-ordered-o0"]["value"] == "true" and page.text_content("label[for='q-ordered-o0']") == "Yes"
+    assert types("q-picks") == ["checkbox"] * 3
+    assert by_id["q-c"]["tag"] == "select"  # `as dropdown`
+    assert page.locator("#q-c option").all_inner_texts() == ["Choose…", "One", "Two"]
+    assert by_id["q-d"]["type"] == "date" and by_id["q-d"]["min"] == "2000-01-01" and by_id["q-d"]["max"] == "2027-01-20"
+    assert by_id["q-mail"]["type"] == "email" and by_id["q-tel"]["type"] == "tel"
+    docs = by_id["q-docs"]
+    assert docs["type"] == "file" and docs["accept"] == ".pdf,.png" and "multiple" in docs
+    hints = [problem_message("file-type", {"accept": ["pdf", "png"]}, "en", "file"),
+             problem_message("file-size", {"max_size": 1572864}, "en", "file"),
+             problem_message("max-items", {"max": 2, "count": 2}, "en", "file")]
+    assert page.locator("#q-docs-hint li").all_inner_texts() == hints
+    assert hints[:2] == ["Upload a file of one of these types: pdf, png.", "Upload a file of at most 1,536 KB."]
+    assert by_id["q-ratio"]["tag"] == "output"
+    assert by_id["q-rows"]["tag"] == "fieldset" and by_id["q-rows-0-amount"]["tag"] == "input"
 
 
 # --- RELIABILITY 3.2 (5): what the page accepts and shows is what the runtime says ---------------------------

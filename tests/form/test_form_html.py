@@ -1,7 +1,7 @@
 """The `form.html` artifact without a browser: deterministic bytes, a CSP whose hashes are those of
-the inline script and style, no external resources, every label bound and every referenced id
-present, a fitting native control per question type, safe markdown in notes, and the embedded IR,
-context and catalogue equal to what the runtimes use."""
+the inline script and style, no external resources, a shell without the sections' markup (the page
+builds them; test_browser.py checks their controls and labels), safe markdown in notes, and the
+embedded IR, context, catalogue and note trees equal to what the runtimes use."""
 
 from __future__ import annotations
 
@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from formkit import compile_fixture
+from formkit import compile_fixture, compile_path, embedded_program
 
-from organizer.compiler.build import compile_source
 from organizer.compiler.form import messages_data, render_form
 from organizer.compiler.notes import render_markdown
 from organizer.runtime.messages import catalogue
@@ -59,14 +58,8 @@ class Elements(HTMLParser):
 
 
 def page_of(path: Path, **options: Any) -> tuple[str, Any]:
-    result = compile_source(path.read_text(encoding="utf-8"), path.name)
-    if result.program is None:  # the standard library needs its organizer.yaml
-        from organizer.dsl.config import find_config, load_config
-
-        found = find_config(path)
-        result = compile_source(path.read_text(encoding="utf-8"), path.name, load_config(found)[0] if found else None)
-    assert result.program is not None
-    return render_form(result.program, **options), result.program
+    program, _ = compile_path(path)
+    return render_form(program, **options), program
 
 
 def parsed(html: str) -> Elements:
@@ -97,41 +90,20 @@ def test_csp_hashes_and_no_external_resources(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.stem)
-def test_labels_bound_and_references_resolve(path: Path) -> None:
+def test_the_shell_is_labelled_and_holds_no_section(path: Path) -> None:
     html, program = page_of(path)
     page = parsed(html)
     ids = Counter(a["id"] for _, a in page.tags if "id" in a)
     assert [i for i, n in ids.items() if n > 1] == []
     for tag, attributes in page.tags:
-        if tag == "label":
-            assert attributes.get("for") in ids, attributes
         for name in ("aria-describedby", "aria-labelledby"):
             for ref in attributes.get(name, "").split():
                 assert ref in ids, (tag, name, ref)
-        if tag in ("input", "select", "textarea"):
-            control = attributes["id"]
-            labelled = any(t == "label" and a.get("for") == control for t, a in page.tags)
-            assert labelled, attributes
-
-
-def test_each_question_type_gets_a_fitting_native_control() -> None:
-    html, _ = page_of(Path(__file__).parent / "fixtures" / "semantics.organizer")
-    page = parsed(html)
-    by_id = {a["id"]: (t, a) for t, a in page.tags if "id" in a}
-    assert by_id["q-a"][1]["inputmode"] == "decimal" and by_id["q-whole"][1]["inputmode"] == "numeric"
-    assert by_id["q-m-currency"][0] == "span" and "q-m-currency" in by_id["q-m"][1]["aria-describedby"]
-    assert by_id["q-ordered"][0] == "fieldset"  # yesno: a radio group with a legend
-    assert [a["type"] for t, a in page.tags if a.get("name") == "q-ordered"] == ["radio", "radio"]
-    assert [a["type"] for t, a in page.tags if a.get("name") == "q-picks"] == ["checkbox"] * 3
-    assert by_id["q-c"][0] == "select"  # `as dropdown`
-    assert by_id["q-d"][1]["type"] == "date" and by_id["q-d"][1]["min"] == "2000-01-01"
-    assert "data-max-today" in by_id["q-d"][1]
-    assert by_id["q-mail"][1]["type"] == "email" and by_id["q-tel"][1]["type"] == "tel"
-    docs = by_id["q-docs"][1]
-    assert docs["type"] == "file" and docs["accept"] == ".pdf,.png" and "multiple" in docs
-    assert "Upload a file of one of these types: pdf, png." in html and "Upload a file of at most 1,536 KB." in html
-    assert by_id["q-ratio"][0] == "output"
-    assert by_id["q-rows"][0] == "fieldset" and 'id="q-rows-ROW-amount"' in html  # the row template
+        assert "data-section" not in attributes and tag not in ("input", "select", "textarea", "label")
+    data = json.loads(re.search(r'id="organizer-data">(.*?)</script>', html, re.S).group(1))
+    assert set(data) == {"context", "answers", "revision", "previous", "shortcodes", "notes", "null_members", "messages",
+                         "formats", "storage_key"}
+    assert embedded_program(html) == program_to_json(program)  # the IR, once, without its null members
 
 
 def test_notes_are_safe_markdown() -> None:
@@ -148,7 +120,34 @@ def test_notes_are_safe_markdown() -> None:
         {"tag": "p", "children": [{"tag": "text", "text": "<b>raw</b> "}, {"tag": "sc", "index": 0}]},
     ]
     html, _ = page_of(ROOT / "stdlib_templates" / "individual_1040.organizer")
-    assert "<h3>What to have at hand</h3>" in html and "&lt;" not in html.split("<body>")[0]
+    assert "<li>Answer for <strong>you and your spouse</strong> if you file jointly.</li>" in html  # the description
+    assert "&lt;" not in html.split("<body>")[0]
+    notes = json.loads(re.search(r'id="organizer-data">(.*?)</script>', html, re.S).group(1))["notes"]
+    assert notes["welcome.note1"][0] == {"tag": "h3", "children": [{"tag": "text", "text": "What to have at hand"}]}
+
+
+def test_notes_are_named_as_the_runtime_names_them() -> None:
+    source = """
+organizer n "N" {
+  section a "A" {
+    note "one"
+    group g "G" {
+      note "two"
+    }
+    repeat r "R" {
+      note "in a row"
+      text t "T"
+    }
+  }
+  section b "B" {
+    note "three"
+  }
+}
+"""
+    html = render_form(compile_fixture("n.organizer", source))
+    notes = json.loads(re.search(r'id="organizer-data">(.*?)</script>', html, re.S).group(1))["notes"]
+    assert {key: value[0]["children"][0]["text"] for key, value in notes.items()} == {
+        "a.note1": "one", "a.note2": "two", "r.note1": "in a row", "b.note1": "three"}
 
 
 def test_embedded_data_is_what_the_runtimes_use() -> None:
@@ -156,7 +155,7 @@ def test_embedded_data_is_what_the_runtimes_use() -> None:
     context = {"client": {"first_name": "Anne </script><!--"}, "year": 2026}
     html, program = page_of(path, context=context, answers={"x": "\u2028"}, revision=7)
     blocks = dict(re.findall(r'<script type="application/json" id="([a-z-]+)">(.*?)</script>', html, re.S))
-    assert json.loads(blocks["organizer-program"]) == program_to_json(program)
+    assert embedded_program(html) == program_to_json(program)
     data = json.loads(blocks["organizer-data"])
     assert data["context"] == context and data["answers"] == {"x": "\u2028"} and data["revision"] == 7
     assert set(data["messages"]) == {"en", "nl"}
