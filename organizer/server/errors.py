@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from organizer.runtime.store import (
+    Exists,
     Frozen,
     Invalid,
     NotAllowed,
@@ -52,8 +53,10 @@ def store_error(exc: StoreError) -> JSONResponse:
             return error(404, "not-found", str(exc))
         case NotAllowed():
             return error(409, "not-allowed", str(exc))
+        case Exists():
+            return error(409, "exists", str(exc))
         case Unavailable():
-            status = 507 if "full" in str(exc).lower() else 503
+            status = 507 if exc.full else 503
             return error(status, "store-unavailable", str(exc))
         case NotAStore():
             return error(503, "not-a-store", str(exc))

@@ -4,14 +4,15 @@
 """
 
 from .base import (
-    OPEN_STATES, STATES, TRANSITIONS, Draft, Frozen, HistoryEntry, Invalid, NotAllowed, NotAStore, NotFound, Organizer,
+    OPEN_STATES, STATES, TRANSITIONS, Draft, Exists, Frozen, HistoryEntry, Invalid, KeyReused, NotAllowed, NotAStore, NotFound, Organizer,
     Saved, Stale, Store, StoredFile, StoreError, TooLarge, Unavailable, Unsupported, UploadRules,
 )
 from .files import display_name, sniff
 from .sqlite import SQLiteStore
 
 __all__ = [
-    "OPEN_STATES", "STATES", "TRANSITIONS", "Draft", "Frozen", "HistoryEntry", "Invalid", "NotAllowed", "NotAStore",
+    "OPEN_STATES", "STATES", "TRANSITIONS", "Draft", "Exists", "Frozen", "HistoryEntry", "Invalid", "KeyReused",
+    "NotAllowed", "NotAStore",
     "NotFound", "Organizer", "SQLiteStore", "Saved", "Stale", "Store", "StoreError", "StoredFile", "TooLarge",
     "Unavailable", "Unsupported", "UploadRules", "display_name", "sniff",
 ]

@@ -99,11 +99,19 @@ class NotAStore(StoreError):
 
 
 class Unavailable(StoreError):
-    """The disk is full or unwritable; nothing was acknowledged."""
+    """The disk is full or unwritable; nothing was acknowledged. `full` tells the two apart."""
+
+    def __init__(self, message: str, *, full: bool = False) -> None:
+        super().__init__(message)
+        self.full = full
 
 
 class NotFound(StoreError):
     """No organizer (or file) with that id."""
+
+
+class Exists(StoreError):
+    """An organizer with that id exists already."""
 
 
 @dataclass
@@ -135,6 +143,13 @@ class Invalid(StoreError):
 
     def __str__(self) -> str:
         return self.reason
+
+
+class KeyReused(Invalid):
+    """An idempotency key sent again with another request."""
+
+    def __init__(self) -> None:
+        super().__init__(reason="this idempotency key was used for a different request")
 
 
 @dataclass

@@ -10,6 +10,7 @@ only ever shown, never used as paths.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -120,7 +121,8 @@ class BlobDirectory:
         try:
             return self._write(chunks, min(rules.max_size or MAX_UPLOAD_SIZE, MAX_UPLOAD_SIZE), rules)
         except OSError as error:
-            raise Unavailable(f"the store cannot write the file: {error.strerror or error}") from None
+            raise Unavailable(f"the store cannot write the file: {error.strerror or error}",
+                              full=error.errno in (errno.ENOSPC, errno.EDQUOT)) from None
 
     def _write(self, chunks: Iterable[bytes], limit: int, rules: UploadRules) -> tuple[str, int, str]:
         digest, size, head = hashlib.sha256(), 0, b""

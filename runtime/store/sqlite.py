@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .base import (
-    OPEN_STATES, TRANSITIONS, Draft, Frozen, HistoryEntry, Invalid, NotAllowed, NotAStore, NotFound, Organizer,
+    OPEN_STATES, TRANSITIONS, Draft, Exists, Frozen, HistoryEntry, Invalid, KeyReused, NotAllowed, NotAStore, NotFound, Organizer,
     Saved, Stale, StoredFile, Unavailable, UploadRules,
 )
 from .files import BlobDirectory, display_name
@@ -136,7 +136,7 @@ def _translated_errors() -> Iterator[None]:
             raise NotAStore(f"not an Organizer store: {error}") from None
         if isinstance(error, sqlite3.OperationalError) and not any(
                 word in text for word in ("no such", "syntax error", "already exists")):
-            raise Unavailable(f"the store cannot write: {error}") from None
+            raise Unavailable(f"the store cannot write: {error}", full="full" in text) from None
         raise
 
 
@@ -255,6 +255,8 @@ class SQLiteStore:
             row = conn.execute("SELECT template_id FROM templates WHERE version = ?", (template_version,)).fetchone()
             if row is None:
                 raise NotFound(f"no template version {template_version}")
+            if conn.execute("SELECT 1 FROM organizers WHERE id = ?", (organizer_id,)).fetchone():
+                raise Exists(f"an organizer {organizer_id!r} exists already")
             now = self.now()
             revision = 1 if answers else 0
             conn.execute(
@@ -320,7 +322,7 @@ class SQLiteStore:
                     (organizer_id, idempotency_key)).fetchone()
                 if earlier is not None:
                     if earlier[1] != request:
-                        raise Invalid(reason="this idempotency key was used for a different request")
+                        raise KeyReused()
                     return Saved(earlier[0], replayed=True)
             current = self._draft(conn, organizer_id)
             if current.state not in OPEN_STATES:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from organizer.runtime.store import (
-    Frozen, Invalid, NotAllowed, NotAStore, NotFound, SQLiteStore, Stale, Unavailable, UploadRules,
+    Exists, Frozen, Invalid, NotAllowed, NotAStore, NotFound, SQLiteStore, Stale, Unavailable, UploadRules,
 )
 
 from .conftest import TEMPLATE
@@ -168,8 +168,9 @@ def test_a_full_disk_acknowledges_nothing_and_recovers(store: SQLiteStore, organ
     conn = store._connection()
     pages = conn.execute("PRAGMA page_count").fetchone()[0]
     conn.execute(f"PRAGMA max_page_count = {pages}")
-    with pytest.raises(Unavailable):
+    with pytest.raises(Unavailable) as refused:
         store.save(organizer_id, base_revision=1, answers={"a": "x" * 200_000})
+    assert refused.value.full
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert store.draft(organizer_id).revision == 1
     conn.execute(f"PRAGMA max_page_count = {pages * 1000}")
@@ -187,3 +188,10 @@ def test_a_read_only_store_refuses_writes_clearly(tmp_path: Path, store: SQLiteS
     with pytest.raises(Unavailable, match="cannot write"):
         read_only.save(organizer_id, base_revision=1, answers={"a": 2})
     assert read_only.draft(organizer_id).revision == 1
+
+
+def test_an_organizer_id_is_used_once(store: SQLiteStore, version: str) -> None:
+    store.create_organizer(template_version=version, name="x", organizer_id="o-1")
+    with pytest.raises(Exists):
+        store.create_organizer(template_version=version, name="y", organizer_id="o-1")
+    assert store.organizer("o-1").name == "x"
