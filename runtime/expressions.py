@@ -266,6 +266,11 @@ def _compile_op(op: Any, args: Any, scope: Scope, pointer: str) -> Compiled:
     if op in ("and", "or"):
         if not parts:
             raise ExprError(pointer, f"`{op}` needs at least one operand")
+        if len(parts) == 2:
+            first, second = parts
+            if op == "and":
+                return lambda env: first(env) is True and second(env) is True
+            return lambda env: first(env) is True or second(env) is True
         if op == "and":
             return lambda env: all(p(env) is True for p in parts)
         return lambda env: any(p(env) is True for p in parts)
@@ -277,8 +282,35 @@ def _compile_op(op: Any, args: Any, scope: Scope, pointer: str) -> Compiled:
         return lambda env: negate(inner(env))
     if op in _BINARY:
         _arity(op, parts, 2, pointer)
+        if op in ("==", "!=") and set(args[1]) == {"lit"} and not isinstance(args[1]["lit"], list):
+            return _compare_with_literal(op, args[0], parts[0], _literal_scalar(args[1]["lit"], pointer), scope)
         return _binary(op, parts[0], parts[1])
     raise ExprError(pointer, f"unknown operator {op!r}")
+
+
+def _compare_with_literal(op: str, left: Any, compiled: Compiled, constant: Any, scope: Scope) -> Compiled:
+    """`left == constant` or `left != constant` for a scalar literal: `equal` with its type dispatch
+    done once, and an answer or row field read in place."""
+    if isinstance(constant, bool):
+        test: Callable[[Any], bool] = lambda value: value is constant
+    elif isinstance(constant, str):
+        test = lambda value: isinstance(value, str) and value == constant
+    else:
+        test = lambda value: isinstance(value, (int, float)) and not isinstance(value, bool) and value == constant
+    keys = set(left)
+    if keys == {"ref"}:
+        index = scope.refs[left["ref"]]
+        if op == "==":
+            return lambda env: test(env.val[index])
+        return lambda env: not test(env.val[index])
+    if keys == {"field"} and scope.fields is not None:
+        slot = scope.fields[left["field"]]
+        if op == "==":
+            return lambda env: test(env.row[slot])  # type: ignore[index]
+        return lambda env: not test(env.row[slot])  # type: ignore[index]
+    if op == "==":
+        return lambda env: test(compiled(env))
+    return lambda env: not test(compiled(env))
 
 
 def _arity(op: str, parts: list[Compiled], n: int, pointer: str) -> None:

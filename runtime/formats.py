@@ -80,6 +80,8 @@ def is_phone(value: Any) -> bool:
 
 def has_bad_characters(text: str) -> bool:
     """True when `text` holds NUL or a lone surrogate (neither survives every store and encoder)."""
+    if text.isascii():  # no surrogates: only NUL to look for
+        return "\x00" in text
     return _BAD_CHARS_RE.search(text) is not None
 
 

@@ -345,8 +345,7 @@ class State:
     @property
     def values(self) -> dict[str, Any]:
         """Values of visible, answered questions and computed items, as expressions see them."""
-        return {n.id: self.val[n.index] for n in self.evaluator.questions_and_computed
-                if self.vis[n.index] and self.val[n.index] is not None}
+        return visible_values(self.evaluator, self.vis, self.val)
 
     def is_visible(self, ident: str) -> bool:
         """Whether a section or an item outside repeats (notes by their `<section>.note<k>` id) is shown."""
@@ -391,6 +390,11 @@ class State:
     __hash__ = None  # type: ignore[assignment]
 
 
+def visible_values(evaluator: Evaluator, vis: list[bool], val: list[Any]) -> dict[str, Any]:
+    """`State.values` of per-node visibility and values."""
+    return {n.id: val[n.index] for n in evaluator.questions_and_computed if vis[n.index] and val[n.index] is not None}
+
+
 def _row_json(repeat: Node, row: Row) -> dict[str, Any]:
     assert repeat.row is not None
     nodes = repeat.row.nodes
@@ -420,8 +424,6 @@ class Evaluator:
         for node in self.nodes:
             if node.kind != "section":
                 self.members[node.section].append(node.index)
-        kinds = {"section": 0, "question": 1, "computed": 2, "repeat": 3}
-        self._plan = [(kinds.get(n.kind, 4), n.index, n.parent, n.cond, n.norm, n.id, n) for n in self.nodes]
         self.validation: Any = None  # validate.py's per-program tables, built on first use
         self.dependents: list[list[int]] = [[] for _ in self.nodes]
         for node in self.nodes:
@@ -446,43 +448,6 @@ class Evaluator:
         for node in self.nodes:
             self._evaluate_node(node, answers, env, req, counts)
         return self._state(ctx, vis, val, req, counts, _totals(counts))
-
-    def evaluate_values(self, answers: Mapping[str, Any], ctx: Mapping[str, Any]) -> State:
-        """The state for `answers` (a dict) and a complete context (`default_context`) without
-        progress: its `counts` are empty and its `progress` is None. Visibility, values and
-        required-ness equal those of `evaluate`; validation needs nothing else."""
-        size = len(self.nodes)
-        vis: list[bool] = [False] * size
-        val: list[Any] = [None] * size
-        req: list[bool] = [False] * size
-        env = Env(val, vis, None, ctx)
-        get = answers.get
-        for kind, i, parent, cond, norm, ident, node in self._plan:
-            if kind == 0:  # section
-                shown = node.cond is None or node.cond(env) is True
-                skipped = node.skip is not None and node.skip(env) is True
-                vis[i] = shown and not skipped
-                val[i] = "skipped" if skipped else ("visible" if shown else "hidden")
-                continue
-            if not vis[parent] or (cond is not None and cond(env) is not True):
-                continue  # hidden: vis, val and req keep False, None, False
-            vis[i] = True
-            if kind == 1:  # question
-                if norm is _string_answer:
-                    value = get(ident)
-                    val[i] = value if isinstance(value, str) else None
-                else:
-                    val[i] = norm(get(ident))  # type: ignore[misc]
-                if node.required:
-                    req[i] = True
-                elif node.required_cond is not None:
-                    req[i] = node.required_cond(env) is True
-            elif kind == 2:  # computed
-                val[i] = computed_value(node.item.value_type, node.expr(env))  # type: ignore[misc]
-            elif kind == 3:  # repeat
-                val[i] = self._rows(node, get(ident), env)
-        return State(evaluator=self, context=ctx, vis=vis, val=val, req=req, counts=[],
-                     progress=None)  # type: ignore[arg-type]
 
     def update(self, state: State, changed: str, answers: Any, context: Mapping[str, Any] | None = None) -> State:
         """The state after the answer `changed` (a top-level key) changed; equals `evaluate`."""
@@ -537,11 +502,12 @@ class Evaluator:
         elif node.kind == "computed":
             val[i] = computed_value(node.item.value_type, node.expr(env)) if visible else None  # type: ignore[misc]
         elif node.kind == "repeat":
-            rows = self._rows(node, answers.get(node.id), env) if visible else None
+            rows = self.rows(node, answers.get(node.id), env) if visible else None
             val[i] = rows
             counts[i] = _row_counts(node.row, rows)
 
-    def _rows(self, node: Node, raw: Any, env: Env) -> tuple[Row, ...] | None:
+    def rows(self, node: Node, raw: Any, env: Env) -> tuple[Row, ...] | None:
+        """The evaluated rows of a visible repeat whose answer is `raw` (None unless a list)."""
         if not isinstance(raw, list):
             return None
         assert node.row is not None

@@ -14,15 +14,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from .expressions import equal
+from .expressions import Compiled, Env, equal
 from .formats import (
-    MAX_ANSWER_DEPTH, MAX_FILE_NAME_LENGTH, MAX_ITEMS, MAX_MEDIA_TYPE_LENGTH, MAX_SAFE_INTEGER, MAX_STRING_LENGTH, SHA256_RE,
-    decimal_places, has_bad_characters, is_date, is_email, is_phone, is_number,
+    DATE_RE, EMAIL_RE, MAX_ANSWER_DEPTH, MAX_EMAIL_LENGTH, MAX_FILE_NAME_LENGTH, MAX_ITEMS, MAX_MEDIA_TYPE_LENGTH,
+    MAX_PHONE_LENGTH, MAX_SAFE_INTEGER, MAX_STRING_LENGTH, PHONE_RE, SHA256_RE, decimal_places, has_bad_characters,
+    is_date, is_email, is_phone, is_number,
 )
 from .messages import problem_message
 from .program import Computed, Program, Question, Repeat
 from .shortcodes import render_text
-from .state import Evaluator, Node, Row, State, default_context, evaluator_for
+from .state import Evaluator, Node, Row, computed_value, default_context, evaluator_for, visible_values
 
 MAX_PROBLEMS_PER_LIST = 10  # item problems reported per list before the rest are left out
 _FILE_KEYS = frozenset(("name", "size", "media_type", "sha256"))
@@ -67,100 +68,171 @@ def too_deep(value: Any, limit: int = MAX_ANSWER_DEPTH) -> bool:
 
 
 class _Run:
-    """One validation: collects problems and renders their messages."""
+    """One validation: collects problems (`add`) and renders their messages once the state is
+    complete (`problems`), since a question's own `message` may pipe any visible answer."""
 
-    def __init__(self, program: Program, evaluator: Evaluator, state: State, draft: bool,
+    def __init__(self, program: Program, evaluator: Evaluator, vis: list[bool], val: list[Any], draft: bool,
                  context: Mapping[str, Any]) -> None:
-        self.program, self.evaluator, self.state = program, evaluator, state
+        self.program, self.evaluator, self.vis, self.val = program, evaluator, vis, val
         self.draft, self.context = draft, context
-        self.problems: list[Problem] = []
-        self.row_checks: dict[int, Callable[[_Run, Any, str], None]] = {}  # set by `validate`
-        self._values: dict[str, Any] | None = None
+        self.found: list[tuple[str, str, dict[str, Any], Question | Computed | Repeat | None, str | None]] = []
+        self.row_checks: dict[int, tuple[_Take, _Check]] = {}  # set by `validate`
 
     def add(self, pointer: str, code: str, params: dict[str, Any] | None = None,
             item: Question | Computed | Repeat | None = None, variant: str | None = None) -> None:
-        params = params or {}
-        if variant is None and item is not None:
-            variant = item.type if isinstance(item, Question) else item.kind
-        if isinstance(item, Question) and item.message and code in _OWN_CHECKS:
-            if self._values is None:
-                self._values = self.state.values
-            message = render_text(item.message, self.context, self._values, program=self.program)
-        else:
-            message = problem_message(code, params, self.program.language, variant)
-        self.problems.append(Problem(pointer, code, message, params))
+        self.found.append((pointer, code, params or {}, item, variant))
+
+    def problems(self) -> list[Problem]:
+        """The problems found, in the order found, with their messages."""
+        values: dict[str, Any] | None = None
+        result = []
+        for pointer, code, params, item, variant in self.found:
+            if variant is None and item is not None:
+                variant = item.type if isinstance(item, Question) else item.kind
+            if isinstance(item, Question) and item.message and code in _OWN_CHECKS:
+                if values is None:
+                    values = visible_values(self.evaluator, self.vis, self.val)
+                message = render_text(item.message, self.context, values, program=self.program)
+            else:
+                message = problem_message(code, params, self.program.language, variant)
+            result.append(Problem(pointer, code, message, params))
+        return result
 
 
 def validate(program: Program, answers: Any, draft: bool = False,
              context: Mapping[str, Any] | None = None) -> list[Problem]:
-    """Every problem with `answers` as a submission (or as a draft when `draft`)."""
+    """Every problem with `answers` as a submission (or as a draft when `draft`).
+
+    One pass over the nodes in document order evaluates each node (visibility, value,
+    required-ness, as `Evaluator.evaluate`) and checks its answer: a condition reads only earlier
+    nodes, and an answer's checks only its own node. A visible answer that passes its question's
+    `acceptor` needs no further check."""
     evaluator = evaluator_for(program)
     context = default_context(context)
     if not isinstance(answers, dict):
-        run = _Run(program, evaluator, evaluator.evaluate({}, context), draft, context)
+        state = evaluator.evaluate({}, context)
+        run = _Run(program, evaluator, state.vis, state.val, draft, context)
         run.add("", "not-an-object")
-        return run.problems
-    state = evaluator.evaluate_values(answers, context)
-    run = _Run(program, evaluator, state, draft, context)
+        return run.problems()
     if evaluator.validation is None:
         evaluator.validation = _plan(evaluator)
-    plan, run.row_checks = evaluator.validation
-    vis, req = state.vis, state.req
+    plan, row_checks = evaluator.validation
+    size = len(evaluator.nodes)
+    vis: list[bool] = [False] * size
+    val: list[Any] = [None] * size
+    env = Env(val, vis, None, context)
+    run = _Run(program, evaluator, vis, val, draft, context)
+    run.row_checks = row_checks
     submit = not draft
     present = 0  # keys of `answers` that are top-level ids
     get = answers.get
-    for node, i, ident, pointer, kind, check in plan:
-        value = get(ident, _ABSENT)
-        if value is not _ABSENT:
-            present += 1
-            if isinstance(value, (dict, list)) and too_deep(value, MAX_ANSWER_DEPTH - 1):
-                run.add(pointer, "too-deep", {"max": MAX_ANSWER_DEPTH})
-            elif submit and not vis[i]:
-                run.add(pointer, "hidden-answer", {}, node.item)
-            elif check is not None:  # a question
-                if submit and req[i] and (value is None or value == "" or (isinstance(value, list) and not value)):
-                    run.add(pointer, "required", {}, node.item)
-                else:
+    for kind, i, parent, cond, ident, pointer, required, take, check, node in plan:
+        if kind == _QUESTION:
+            value = get(ident, _ABSENT)
+            if vis[parent] and (cond is None or cond(env) is True):
+                vis[i] = True
+                if value is _ABSENT:
+                    if submit and _is_required(required, env):
+                        run.add(pointer, "required", {}, node.item)
+                    continue
+                present += 1
+                accepted = take(value)
+                if accepted is _REJECTED:
+                    accepted = node.norm(value)
+                    _check_shown_answer(run, submit, _is_required(required, env), node, value, pointer, check)
+                val[i] = accepted
+            elif value is not _ABSENT:
+                present += 1
+                if not _too_deep_or_hidden(run, submit, False, node, value, pointer):
                     check(run, value, pointer)
-            elif kind == "computed":
-                _check_computed(run, node.item, value, pointer, state.val[i])
-            else:
-                _check_repeat(run, node, value, pointer)
-        elif submit:
-            if check is not None:
-                if req[i]:
-                    run.add(pointer, "required", {}, node.item)
-            elif kind == "repeat" and vis[i]:
+        elif kind == _SECTION:
+            shown = cond is None or cond(env) is True
+            skipped = node.skip is not None and node.skip(env) is True
+            vis[i] = shown and not skipped
+            val[i] = "skipped" if skipped else ("visible" if shown else "hidden")
+        elif kind == _OTHER:  # a note or a group
+            vis[i] = vis[parent] and (cond is None or cond(env) is True)
+        else:  # a computed item or a repeat
+            value = get(ident, _ABSENT)
+            shown = vis[parent] and (cond is None or cond(env) is True)
+            if shown:
+                vis[i] = True
+                if kind == _COMPUTED:
+                    val[i] = computed_value(node.item.value_type, node.expr(env))
+                else:
+                    val[i] = evaluator.rows(node, None if value is _ABSENT else value, env)
+            if value is not _ABSENT:
+                present += 1
+                if _too_deep_or_hidden(run, submit, shown, node, value, pointer):
+                    continue
+                if kind == _COMPUTED:
+                    _check_computed(run, node.item, value, pointer, val[i])
+                else:
+                    _check_repeat(run, node, value, pointer)
+            elif submit and shown and kind == _REPEAT:
                 _check_row_count(run, node, [])
     if present < len(answers):
         for key in answers:
             if not isinstance(key, str) or key not in evaluator.by_id:
                 run.add("/" + escape_pointer(key), "unknown-key")
-    return run.problems
+    return run.problems()
+
+
+def _is_required(required: bool | Compiled, env: Env) -> bool:
+    """Whether a visible question is required now: `required` is True, False or its condition."""
+    return required is True or (required is not False and required(env) is True)
+
+
+def _check_shown_answer(run: _Run, submit: bool, required: bool, node: Node, value: Any, pointer: str,
+                        check: _Check) -> None:
+    """The checks of a visible question's present answer that its acceptor did not take."""
+    if _too_deep_or_hidden(run, submit, True, node, value, pointer):
+        return
+    if submit and required and _is_empty(value):
+        run.add(pointer, "required", {}, node.item)
+    else:
+        check(run, value, pointer)
+
+
+def _too_deep_or_hidden(run: _Run, submit: bool, visible: bool, node: Node, value: Any, pointer: str) -> bool:
+    """Report `too-deep`, or in a submission `hidden-answer` for an item not `visible`; False when
+    neither applies and the answer's own checks follow."""
+    if isinstance(value, (dict, list)) and too_deep(value, MAX_ANSWER_DEPTH - 1):
+        run.add(pointer, "too-deep", {"max": MAX_ANSWER_DEPTH})
+    elif submit and not visible:
+        run.add(pointer, "hidden-answer", {}, node.item)
+    else:
+        return False
+    return True
 
 
 _ABSENT = object()
-
+_REJECTED = object()  # what an acceptor returns for an answer that needs the full checks
+_SECTION, _QUESTION, _COMPUTED, _REPEAT, _OTHER = range(5)
+_KINDS = {"section": _SECTION, "question": _QUESTION, "computed": _COMPUTED, "repeat": _REPEAT}
 
 _Check = Callable[["_Run", Any, str], None]
-_Plan = list[tuple[Node, int, str, str, str, "_Check | None"]]
+_Take = Callable[[Any], Any]
+_Step = tuple[int, int, int, "Compiled | None", str, str, "bool | Compiled", _Take | None, _Check | None, Node]
 
 
-def _plan(evaluator: Evaluator) -> tuple[_Plan, dict[int, _Check]]:
-    """Built once per evaluator: per top-level question, computed item and repeat in document
-    order its node, index, id, pointer, kind and, for a question, its value check (`checker`);
-    and the value checks of the questions inside repeats, by `id()` of their row node."""
-    plan: _Plan = []
-    row_checks: dict[int, _Check] = {}
-    known = evaluator.by_id
+def _plan(evaluator: Evaluator) -> tuple[list[_Step], dict[int, tuple[_Take, _Check]]]:
+    """Built once per evaluator: per node in document order its kind, index, parent, condition,
+    id, pointer, required-ness (True, False or the condition) and, for a question, its `acceptor`
+    and `checker`; and the acceptor and checker of each question inside repeats, by `id()` of its
+    row node."""
+    plan: list[_Step] = []
+    row_checks: dict[int, tuple[_Take, _Check]] = {}
     for node in evaluator.nodes:
-        if node.id in known and known[node.id] == node.index:
-            check = checker(node.item) if node.kind == "question" else None
-            plan.append((node, node.index, node.id, "/" + escape_pointer(node.id), node.kind, check))
+        question = node.kind == "question"
+        required: bool | Compiled = node.required if node.required_cond is None else node.required_cond
+        plan.append((_KINDS.get(node.kind, _OTHER), node.index, node.parent, node.cond, node.id,
+                     "/" + escape_pointer(node.id), required, acceptor(node.item) if question else None,
+                     checker(node.item) if question else None, node))
         if node.row is not None:
             for field_node in node.row.nodes:
                 if field_node.kind == "question":
-                    row_checks[id(field_node)] = checker(field_node.item)
+                    row_checks[id(field_node)] = (acceptor(field_node.item), checker(field_node.item))
     return plan, row_checks
 
 
@@ -169,9 +241,10 @@ def value_problems(program: Program, question: Question, value: Any,
     """The type and per-value problems of one value for one question, as in a draft."""
     evaluator = evaluator_for(program)
     context = default_context(context)
-    run = _Run(program, evaluator, evaluator.evaluate({}, context), True, context)
+    state = evaluator.evaluate({}, context)
+    run = _Run(program, evaluator, state.vis, state.val, True, context)
     check_value(run, question, value, "")
-    return run.problems
+    return run.problems()
 
 
 def _is_empty(value: Any) -> bool:
@@ -232,43 +305,23 @@ def check_value(run: _Run, q: Question, value: Any, pointer: str) -> None:
     checker(q)(run, value, pointer)
 
 
-def checker(q: Question) -> Callable[[_Run, Any, str], None]:
+def checker(q: Question) -> _Check:
     """`check_value` for one question, with what it needs looked up once: `check(run, value,
     pointer)` decides "no answer" (`is_no_answer`) and then runs the checks of the question's type."""
     kind = q.type
     if kind in ("text", "textarea", "email", "phone", "date"):
-        c = q.checks
-        min_length, max_length = c.min_length, c.max_length
-        # text and textarea answers that pass these need no `_string_rules`, which reports the problem
-        plain = kind in ("text", "textarea")
-        try:
-            pattern = None if c.pattern is None else _pattern(c.pattern)
-        except Exception:  # noqa: BLE001 - a bad pattern fails in `_string_rules`, as before
-            pattern, plain = None, False
-
         def check(run: _Run, value: Any, pointer: str) -> None:
             if not isinstance(value, str):
                 run.add(pointer, "type", {"expected": "string"}, q)
-            elif not value:
+            elif not value or _text_problem(run, q, value, pointer):
                 return
-            elif len(value) > MAX_STRING_LENGTH or has_bad_characters(value):
-                _text_problem(run, q, value, pointer)
             elif kind == "date":
                 _check_date(run, q, value, pointer)
-            elif not (plain and (min_length is None or len(value) >= min_length)
-                      and (max_length is None or len(value) <= max_length)
-                      and (pattern is None or pattern.match(value) is not None)):
+            else:
                 _string_rules(run, q, value, pointer)
     elif kind in ("number", "integer", "money"):
-        c = q.checks
-        low, high = c.minimum, c.maximum
-        fast = c.decimals is None or (isinstance(c.decimals, int) and c.decimals >= 0)
-
         def check(run: _Run, value: Any, pointer: str) -> None:
-            # a safe integer within the bounds passes every check (`decimal_places` of an int is 0)
-            if (not fast or value.__class__ is not int or not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
-                    or (low is not None and value < low) or (high is not None and value > high)):
-                _check_number(run, q, value, pointer)
+            _check_number(run, q, value, pointer)
     elif kind == "yesno":
         def check(run: _Run, value: Any, pointer: str) -> None:
             if not isinstance(value, bool):
@@ -299,16 +352,95 @@ def checker(q: Question) -> Callable[[_Run, Any, str], None]:
     return check
 
 
-def _check_string(run: _Run, q: Question, value: Any, pointer: str) -> None:
-    if not isinstance(value, str):
-        run.add(pointer, "type", {"expected": "string"}, q)
-        return
-    if _text_problem(run, q, value, pointer):
-        return
-    if q.type == "date":
-        _check_date(run, q, value, pointer)
-        return
-    _string_rules(run, q, value, pointer)
+def acceptor(q: Question) -> _Take:
+    """For one question, `take(value)`: the value expressions see (`normalize_answer`) when `value`
+    passes every check of `checker` in a draft and in a submission, else `_REJECTED`, which asks for
+    the full checks. It accepts the common valid answers cheaply and never one with a problem; an
+    answer it rejects may still be valid."""
+    c = q.checks
+    kind = q.type
+    if kind in ("text", "textarea", "email", "phone"):
+        shortest = max(c.min_length or 0, 1)  # "" is no answer
+        longest = {"email": MAX_EMAIL_LENGTH, "phone": MAX_PHONE_LENGTH}.get(kind, MAX_STRING_LENGTH)
+        if c.max_length is not None:
+            longest = min(longest, c.max_length)
+        try:
+            pattern = None if c.pattern is None else _pattern(c.pattern)
+        except Exception:  # noqa: BLE001 - a bad pattern fails in `_string_rules`
+            return _reject
+        matchers = [m.match for m in ({"email": EMAIL_RE, "phone": PHONE_RE}.get(kind), pattern) if m is not None]
+        if not matchers:
+            return lambda v: (v if v.__class__ is str and shortest <= len(v) <= longest and not has_bad_characters(v)
+                              else _REJECTED)
+        if len(matchers) > 1:  # a format and a pattern: the full checks
+            return _reject
+        match = matchers[0]
+        return lambda v: (v if v.__class__ is str and shortest <= len(v) <= longest and not has_bad_characters(v)
+                          and match(v) is not None else _REJECTED)
+    if kind == "date":
+        if c.min_date == "today" or c.max_date == "today":  # bounds that depend on the context
+            return _reject
+        earliest = _date_bound(c.min_date, {}) or "0001-01-01"
+        latest = _date_bound(c.max_date, {}) or "9999-12-31"
+        match_date = DATE_RE.match
+        return lambda v: (v if v.__class__ is str and len(v) == 10 and match_date(v) is not None
+                          and earliest <= v <= latest else _REJECTED)
+    if kind in ("number", "integer", "money"):
+        if not (c.decimals is None or (isinstance(c.decimals, int) and c.decimals >= 0)):
+            return _reject
+        # a safe integer within the bounds passes every check (`decimal_places` of an int is 0); for a
+        # number or an amount, so does a float within the bounds whose `repr` has few enough decimals
+        smallest = -MAX_SAFE_INTEGER if c.minimum is None else max(c.minimum, -MAX_SAFE_INTEGER)
+        largest = MAX_SAFE_INTEGER if c.maximum is None else min(c.maximum, MAX_SAFE_INTEGER)
+        if kind == "integer":
+            return lambda v: v if v.__class__ is int and smallest <= v <= largest else _REJECTED
+        decimals = c.decimals
+
+        def take_number(v: Any) -> Any:
+            if v.__class__ is int:
+                return v if smallest <= v <= largest else _REJECTED
+            if v.__class__ is float and smallest <= v <= largest:  # NaN and ±Infinity fail the bounds
+                if decimals is not None:
+                    text = repr(v)
+                    if "e" in text or len(text) - text.index(".") - 1 > decimals:
+                        return _REJECTED
+                return int(v) if v.is_integer() else v
+            return _REJECTED
+        return take_number
+    if kind == "yesno":
+        return lambda v: v if v.__class__ is bool else _REJECTED
+    if kind == "choice":
+        options = _option_ids(q) - {""}
+        return lambda v: v if v.__class__ is str and v in options else _REJECTED
+    if kind == "multichoice":
+        choices = _option_ids(q)
+        fewest = max(c.min_items or 0, 1)  # [] is no answer
+        most = MAX_ITEMS if c.max_items is None else min(c.max_items, MAX_ITEMS)
+
+        def take_choices(v: Any) -> Any:
+            if v.__class__ is list and fewest <= len(v) <= most:
+                try:
+                    "".join(v)  # raises TypeError unless every selection is a string
+                except TypeError:
+                    return _REJECTED
+                if choices.issuperset(v) and len(set(v)) == len(v):
+                    return tuple(v)
+            return _REJECTED
+        return take_choices
+    if kind == "file":
+        fewest = max(c.min_items or 0, 1)  # [] is no answer
+        most = MAX_ITEMS if c.max_items is None else min(c.max_items, MAX_ITEMS)
+
+        def take_files(v: Any) -> Any:
+            if v.__class__ is list and fewest <= len(v) <= most and all(_file_problem(q, item) is None for item in v):
+                return tuple(v)
+            return _REJECTED
+        return take_files
+    return _reject
+
+
+def _reject(value: Any) -> Any:
+    return _REJECTED
 
 
 def _string_rules(run: _Run, q: Question, value: str, pointer: str) -> None:
@@ -420,24 +552,33 @@ def _check_files(run: _Run, q: Question, value: Any, pointer: str) -> None:
         return
     reported = 0
     for i, item in enumerate(value):
-        before = len(run.problems)
+        before = len(run.found)
         _check_file(run, q, item, f"{pointer}/{i}")
-        reported += len(run.problems) > before
+        reported += len(run.found) > before
         if reported >= MAX_PROBLEMS_PER_LIST:
             return
 
 
 def _check_file(run: _Run, q: Question, item: Any, pointer: str) -> None:
+    problem = _file_problem(q, item)
+    if problem is not None:
+        key, code, params = problem
+        run.add(f"{pointer}/{key}" if key else pointer, code, params, q)
+
+
+def _file_problem(q: Question, item: Any) -> tuple[str | None, str, dict[str, Any]] | None:
+    """The first problem of one file answer object: the key at fault (None for the whole object),
+    the code and its parameters."""
     problem = file_object_problem(item)
     if problem is not None:
         reason, key = problem
-        run.add(f"{pointer}/{key}" if key else pointer, "file-object", {"reason": reason}, q)
-        return
+        return key, "file-object", {"reason": reason}
     accept = q.checks.accept
     if accept and file_extension(item["name"]) not in accept:
-        run.add(f"{pointer}/name", "file-type", {"accept": list(accept)}, q)
-    elif q.checks.max_size is not None and item["size"] > q.checks.max_size:
-        run.add(f"{pointer}/size", "file-size", {"max_size": q.checks.max_size}, q)
+        return "name", "file-type", {"accept": list(accept)}
+    if q.checks.max_size is not None and item["size"] > q.checks.max_size:
+        return "size", "file-size", {"max_size": q.checks.max_size}
+    return None
 
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -491,7 +632,7 @@ def _check_repeat(run: _Run, node: Node, value: Any, pointer: str) -> None:
         return
     if _check_row_count(run, node, value):
         return
-    rows: tuple[Row, ...] = run.state.val[node.index] or ()
+    rows: tuple[Row, ...] = run.val[node.index] or ()
     assert node.row is not None
     for r, raw in enumerate(value):
         row_pointer = f"{pointer}/{r}"
@@ -522,10 +663,8 @@ def _check_field(run: _Run, node: Node, raw: Mapping[str, Any], row: Row | None,
     elif not run.draft and row is not None and row.req[i] and _is_empty(value):
         run.add(pointer, "required", {}, node.item)
     else:
-        check = run.row_checks.get(id(node))
-        if check is None:
-            check_value(run, node.item, value, pointer)
-        else:
+        take, check = run.row_checks[id(node)]
+        if take(value) is _REJECTED:
             check(run, value, pointer)
 
 
