@@ -1,23 +1,27 @@
 """The outbox dispatcher: claims ready rows and hands them to an SMTP server with `smtplib`.
 
 A row is marked `sent` only after the server's 250. A 4xx answer, a refused or dropped
-connection or a timeout puts it back with a backoff (`outbox.retry_later`); a 5xx answer or a
-poison row (`compose.Poison`) marks it `failed` with the reason. Each row is handled on its own,
-so one bad row never stops the others.
+connection or a timeout puts it back with a backoff and jitter (`outbox.backoff`), up to
+`outbox.MAX_ATTEMPTS`; a 5xx answer or a poison row (`compose.Poison`) marks it `failed` with the
+reason. Each row is handled on its own, so one bad row never stops the others.
 """
 
 from __future__ import annotations
 
 import random
 import smtplib
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from ..store import SQLiteStore
 from .compose import Poison, compose
-from .outbox import LEASE, Outgoing, claim, mark_failed, mark_sent, retry_later
+from .outbox import MAX_ATTEMPTS, Outcome, Outgoing, backoff, claim, settle
 
 BATCH = 10  # rows claimed per transaction: also the most a killed dispatcher leaves in doubt
+#: A lease covers the delivery of one message: this many socket timeouts (connect, greeting,
+#: MAIL, RCPT for a few contacts, DATA, the body, the answer), renewed after every message.
+LEASE_TIMEOUTS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,58 +46,55 @@ class _Temporary(Exception):
     """Worth another try later."""
 
 
+class _Permanent(Exception):
+    """The server refused for good (5xx)."""
+
+
 class Dispatcher:
     """Sends every ready outbox row of a store through one SMTP server."""
 
-    def __init__(self, store: SQLiteStore, server: SMTPServer, *, lease: timedelta = LEASE,
-                 rng: random.Random | None = None) -> None:
-        self.store, self.server, self.lease = store, server, lease
+    def __init__(self, store: SQLiteStore, server: SMTPServer, *, rng: random.Random | None = None) -> None:
+        self.store, self.server = store, server
+        self.lease = timedelta(seconds=LEASE_TIMEOUTS * server.timeout)
+        self.owner = uuid.uuid4().hex
         self.rng = rng or random.Random()
         self._smtp: smtplib.SMTP | None = None
 
-    def run(self, limit: int | None = None) -> Dispatched:
-        """Send until no row is ready (or `limit` rows were handled)."""
+    def run(self) -> Dispatched:
+        """Send until no row is ready."""
         report = Dispatched()
-        handled = 0
         try:
-            while limit is None or handled < limit:
-                rows = claim(self.store, BATCH if limit is None else min(BATCH, limit - handled), self.lease)
-                if not rows:
-                    break
+            while rows := claim(self.store, self.owner, BATCH, self.lease):
+                held = {row.id for row in rows}
                 for row in rows:
-                    self._handle(row, report)
-                handled += len(rows)
+                    if row.id in held:
+                        outcome = self._deliver(row, report)
+                        held = settle(self.store, self.owner, row, outcome, held - {row.id}, self.lease)
         finally:
             self._close()
         return report
 
-    def _handle(self, row: Outgoing, report: Dispatched) -> None:
+    def _deliver(self, row: Outgoing, report: Dispatched) -> Outcome:
         report.in_doubt += row.in_doubt
         try:
             composed = compose(row, self.store.clock())
-        except Poison as poison:
-            mark_failed(self.store, row, f"poison: {poison}")
-            report.failed += 1
-            report.reasons.append(f"{row.message_id}: poison: {poison}")
-            return
-        try:
             refused = self._send(composed.sender, composed.recipients, composed.message)
+        except Poison as poison:
+            outcome = Outcome("failed", f"poison: {poison}")
+        except _Permanent as error:
+            outcome = Outcome("failed", str(error))
         except _Temporary as error:
-            if retry_later(self.store, row, str(error), self.rng):
-                report.retried += 1
-            else:
-                report.failed += 1
-                report.reasons.append(f"{row.message_id}: {error}")
-            return
-        except smtplib.SMTPResponseException as error:
-            reason = f"{error.smtp_code} {_text(error.smtp_error)}"
-            mark_failed(self.store, row, reason)
+            outcome = Outcome("pending", str(error), backoff(row.attempts, self.rng.uniform(0.5, 1.0)))
+        else:
+            skipped = [*composed.skipped, *refused]
+            report.sent += 1
+            return Outcome("sent", f"not delivered to {', '.join(skipped)}" if skipped else None)
+        if outcome.state == "pending" and row.attempts < MAX_ATTEMPTS:
+            report.retried += 1
+        else:
             report.failed += 1
-            report.reasons.append(f"{row.message_id}: {reason}")
-            return
-        skipped = [*composed.skipped, *refused]
-        mark_sent(self.store, row, f"not delivered to {', '.join(skipped)}" if skipped else None)
-        report.sent += 1
+            report.reasons.append(f"{row.message_id}: {outcome.reason}")
+        return outcome
 
     def _send(self, sender: str, recipients: list[str], message: bytes) -> list[str]:
         """Hand one message over; the addresses the server refused while accepting the rest."""
@@ -102,15 +103,12 @@ class Dispatcher:
         except smtplib.SMTPRecipientsRefused as error:
             self._close()
             codes = [code for code, _ in error.recipients.values()]
-            if any(400 <= code < 500 for code in codes):
-                raise _Temporary(f"recipients refused for now: {_codes(error.recipients)}") from None
-            raise smtplib.SMTPResponseException(codes[0] if codes else 550,
-                                                f"recipients refused: {_codes(error.recipients)}") from None
+            kind = _Temporary if any(400 <= code < 500 for code in codes) else _Permanent
+            raise kind(f"recipients refused: {_codes(error.recipients)}") from None
         except smtplib.SMTPResponseException as error:
             self._close()
-            if 400 <= error.smtp_code < 500:
-                raise _Temporary(f"{error.smtp_code} {_text(error.smtp_error)}") from None
-            raise
+            kind = _Temporary if 400 <= error.smtp_code < 500 else _Permanent
+            raise kind(f"{error.smtp_code} {_text(error.smtp_error)}") from None
         except (smtplib.SMTPException, OSError) as error:
             self._close()
             raise _Temporary(f"{type(error).__name__}: {error}") from None

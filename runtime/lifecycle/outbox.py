@@ -1,17 +1,19 @@
-"""The outbox's state machine: pending -> sending (leased) -> sent | failed, or back to pending
-with a later `not_before` after a temporary failure.
+"""The outbox's state machine: pending -> sending (claimed, leased) -> sent | failed, or back to
+pending with a later `not_before` after a temporary failure.
 
-Claims run under `BEGIN IMMEDIATE`, so two dispatchers never hold the same row. A row left in
-`sending` by a dispatcher that died is claimed again once its lease runs out; that dispatcher may
-have crashed after the server's 250 and before marking the row sent, so the claim counts it as
-`in_doubt` and the message goes out again with the same Message-ID (the one window in which a
-duplicate is possible).
+A dispatcher claims a few rows at a time under `BEGIN IMMEDIATE`, marking them with its own token
+and a lease. Each row's outcome is committed on its own, in a transaction that also renews the
+lease of the rows the dispatcher still holds and tells it which those are, so a dispatcher never
+sends a row that another one has claimed in the meantime. A row left in `sending` by a
+dispatcher that died is claimed again once its lease runs out; the dead one may have crashed
+after the server's 250 and before committing `sent`, so the claim counts the row as `in_doubt`
+and it goes out again with the same Message-ID (the one window in which a duplicate is possible).
 """
 
 from __future__ import annotations
 
 import json
-import random
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -19,7 +21,6 @@ from ..store import SQLiteStore
 from ..store.sqlite import timestamp
 from .db import reader
 
-LEASE = timedelta(seconds=120)
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=2)
@@ -43,47 +44,60 @@ class Outgoing:
     in_doubt: bool  # a dispatcher died holding it: it may have been delivered already
 
 
-def claim(store: SQLiteStore, limit: int, lease: timedelta = LEASE) -> list[Outgoing]:
-    """Lease up to `limit` rows that are ready: pending and due, or sending with an expired lease."""
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one row: `sent`, `failed`, or `pending` again after `retry_after`."""
+
+    state: str
+    reason: str | None = None
+    retry_after: timedelta | None = None
+
+
+def claim(store: SQLiteStore, owner: str, limit: int, lease: timedelta) -> list[Outgoing]:
+    """Lease up to `limit` ready rows to `owner`: pending and due, or sending with an expired lease."""
     now = store.clock()
     stamp = timestamp(now)
     with store.transaction() as conn:
+        ready = dict(conn.execute(
+            "SELECT id, state = 'sending' FROM outbox WHERE (state = 'pending' AND not_before <= ?)"
+            " OR (state = 'sending' AND lease_until <= ?) ORDER BY id LIMIT ?", (stamp, stamp, limit)).fetchall())
         rows = conn.execute(
             "UPDATE outbox SET in_doubt = in_doubt + (state = 'sending'), state = 'sending', attempts = attempts + 1,"
-            " lease_until = ? WHERE id IN (SELECT id FROM outbox WHERE (state = 'pending' AND not_before <= ?)"
-            " OR (state = 'sending' AND lease_until <= ?) ORDER BY id LIMIT ?)"
+            f" lease_until = ?, claimed_by = ? WHERE id IN ({', '.join('?' * len(ready))})"
             " RETURNING id, organizer_id, kind, seq, message_id, sender, recipients, subject, text_body, html_body,"
-            " attempts, state, lease_until, in_doubt",
-            (timestamp(now + lease), stamp, stamp, limit)).fetchall()
+            " attempts", (timestamp(now + lease), owner, *ready)).fetchall()
     rows.sort(key=lambda r: r[0])
     return [Outgoing(id=r[0], organizer_id=r[1], kind=r[2], seq=r[3], message_id=r[4], sender=tuple(json.loads(r[5])),
                      recipients=[tuple(x) for x in json.loads(r[6])], subject=r[7], text=r[8], html=r[9],
-                     attempts=r[10], in_doubt=r[13] > 0) for r in rows]
+                     attempts=r[10], in_doubt=bool(ready[r[0]])) for r in rows]
 
 
-def mark_sent(store: SQLiteStore, row: Outgoing, note: str | None = None) -> None:
+def settle(store: SQLiteStore, owner: str, row: Outgoing, outcome: Outcome, holding: Collection[int],
+           lease: timedelta) -> set[int]:
+    """Record a row's outcome (if `owner` still holds it) and renew the lease of the rows in
+    `holding`; returns those `owner` still holds."""
+    now = store.clock()
+    state, reason = outcome.state, outcome.reason
+    if state == "pending" and row.attempts >= MAX_ATTEMPTS:
+        state, reason = "failed", f"gave up after {row.attempts} attempts: {reason}"
+    not_before = timestamp(now + outcome.retry_after) if outcome.retry_after is not None else None
     with store.transaction() as conn:
-        conn.execute("UPDATE outbox SET state = 'sent', sent_at = ?, lease_until = NULL, reason = ? WHERE id = ?"
-                     " AND state = 'sending'", (store.now(), note, row.id))
+        conn.execute(
+            "UPDATE outbox SET state = ?, reason = ?, lease_until = NULL, claimed_by = NULL,"
+            " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END, not_before = coalesce(?, not_before)"
+            " WHERE id = ? AND state = 'sending' AND claimed_by = ?",
+            (state, None if reason is None else reason[:1000], state, timestamp(now), not_before, row.id, owner))
+        held = conn.execute(
+            f"UPDATE outbox SET lease_until = ? WHERE id IN ({', '.join('?' * len(holding))}) AND state = 'sending'"
+            " AND claimed_by = ? RETURNING id", (timestamp(now + lease), *holding, owner)).fetchall()
+    return {r[0] for r in held}
 
 
-def mark_failed(store: SQLiteStore, row: Outgoing, reason: str) -> None:
-    with store.transaction() as conn:
-        conn.execute("UPDATE outbox SET state = 'failed', lease_until = NULL, reason = ? WHERE id = ?"
-                     " AND state = 'sending'", (reason[:1000], row.id))
-
-
-def retry_later(store: SQLiteStore, row: Outgoing, reason: str, rng: random.Random) -> bool:
-    """Back to pending after an exponential backoff with jitter; failed once the attempts run out.
-    Returns True when it will be tried again."""
-    if row.attempts >= MAX_ATTEMPTS:
-        mark_failed(store, row, f"gave up after {row.attempts} attempts: {reason}")
-        return False
-    delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (row.attempts - 1)) * rng.uniform(0.5, 1.0)
-    with store.transaction() as conn:
-        conn.execute("UPDATE outbox SET state = 'pending', lease_until = NULL, not_before = ?, reason = ? WHERE id = ?"
-                     " AND state = 'sending'", (timestamp(store.clock() + delay), reason[:1000], row.id))
-    return True
+def backoff(attempts: int, jitter: float) -> timedelta:
+    """The wait before attempt `attempts + 1`: 30 s doubling per attempt, capped at 2 h, times
+    `jitter` (drawn from [0.5, 1])."""
+    wait: timedelta = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempts - 1))
+    return wait * jitter
 
 
 @dataclass(frozen=True, slots=True)

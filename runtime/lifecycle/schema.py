@@ -102,6 +102,7 @@ CREATE TABLE outbox (
     in_doubt    INTEGER NOT NULL DEFAULT 0,
     not_before  TEXT NOT NULL,
     lease_until TEXT,
+    claimed_by  TEXT,
     created_at  TEXT NOT NULL,
     sent_at     TEXT,
     reason      TEXT,

@@ -93,7 +93,7 @@ def test_killed_runs_lose_no_reminder_and_duplicate_only_in_doubt(store: SQLiteS
             timer.cancel()
         kills += code == -signal.SIGKILL
         kill_at["count"] = rng.randrange(5, 40)
-        now += timedelta(minutes=3)  # past the lease of a killed run
+        now += timedelta(minutes=6)  # past the lease of a killed run (10 socket timeouts of 30 s)
         if code == 0 and counts(store).pending + counts(store).sending == 0 and kills >= 4:
             break
     sink.on_accept = None

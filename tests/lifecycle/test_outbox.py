@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from datetime import timedelta
 from email import message_from_bytes
 from email.policy import SMTP as SMTP_POLICY
 
@@ -11,7 +12,13 @@ import pytest
 from organizer.runtime.lifecycle.clients import put_client
 from organizer.runtime.lifecycle.db import reader
 from organizer.runtime.lifecycle.dispatch import Dispatcher, SMTPServer
-from organizer.runtime.lifecycle.outbox import MAX_ATTEMPTS, counts
+from organizer.runtime.lifecycle.outbox import (
+    MAX_ATTEMPTS,
+    Outcome,
+    claim,
+    counts,
+    settle,
+)
 from organizer.runtime.lifecycle.records import Client
 from organizer.runtime.lifecycle.sending import Sending, send
 from organizer.runtime.store import SQLiteStore
@@ -116,3 +123,20 @@ def test_a_refused_connection_is_retried_with_growing_backoff(store: SQLiteStore
         clock.advance(hours=3)
     assert waits == sorted(waits) and len(set(waits)) == 4
     assert reader(store).execute("SELECT state, attempts FROM outbox").fetchone() == ("pending", 4)
+
+
+def test_a_dispatcher_whose_lease_ran_out_sends_nothing_another_claimed(store: SQLiteStore, clock: Clock,
+                                                                       version: str) -> None:
+    for n in range(3):
+        put_client(store, Client(id=f"c{n}", name=f"Client {n}", email=f"c{n}@clients.example"))
+    send(store, Sending(template_version=version), ["c0", "c1", "c2"])
+    lease = timedelta(seconds=60)
+    slow = claim(store, "slow", 10, lease)
+    clock.advance(seconds=61)
+    fast = claim(store, "fast", 10, lease)
+    assert [r.id for r in fast] == [r.id for r in slow] and all(r.in_doubt for r in fast)
+    held = settle(store, "slow", slow[0], Outcome("sent"), {r.id for r in slow[1:]}, lease)
+    assert held == set()  # the slow one learns it holds nothing more
+    assert reader(store).execute("SELECT count(*) FROM outbox WHERE state = 'sent'").fetchone()[0] == 0
+    assert settle(store, "fast", fast[0], Outcome("sent"), {r.id for r in fast[1:]}, lease) == {r.id for r in fast[1:]}
+    assert counts(store).sent == 1 and counts(store).in_doubt == 3
