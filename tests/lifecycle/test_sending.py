@@ -3,7 +3,11 @@ prefill from last period, pinned versions, and the invite email."""
 
 from __future__ import annotations
 
+from email import message_from_bytes
+from email.policy import SMTP
+
 import pytest
+from markupsafe import escape
 from organizer.runtime.lifecycle.clients import put_client
 from organizer.runtime.lifecycle.dispatch import Dispatcher
 from organizer.runtime.lifecycle.names import parse_name
@@ -84,3 +88,23 @@ def test_a_new_period_prefills_from_the_last_submission(store: SQLiteStore, vers
     (this,) = send(store, Sending(template_version=version), ["c0"])
     assert issued(store, this.organizer_id).period == "2027"
     assert store.draft(this.organizer_id).answers == {"first_name": "First0", "old_city": "Utrecht"}
+
+
+PAYLOADS = ['<img src=x onerror="window.__xss_1=1">', '"><svg onload=alert(1)>', "</script><script>alert(1)</script>",
+            "{{ 7*7 }} {% print 'x' %} ${7*7}", "Ann\u2028Bob & <b>Co</b>", "[a](javascript:alert(1))"]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_names_in_emails_are_text_in_every_part(store: SQLiteStore, version: str, sink: Sink, payload: str) -> None:
+    put_client(store, Client(id="x", name=payload, email="x@clients.example"))
+    send(store, Sending(template_version=version, name="<<client.name>> <<year>>"), ["x"])
+    Dispatcher(store, sink.server).run()
+    (message,) = sink.messages
+    parsed = message_from_bytes(message.raw, policy=SMTP)
+    text = parsed.get_body(("plain",)).get_content()
+    html = parsed.get_body(("html",)).get_content()
+    single = " ".join(payload.replace("\u2028", " ").split())
+    assert f"Dear {payload}," in text and single in str(parsed["Subject"])
+    assert str(escape(payload)) in html
+    assert all(tag not in html for tag in ("<svg", "<img", "<script>alert", "<b>Co"))
+    assert "Miller &amp; Co" in html and "Miller & Co" in text
