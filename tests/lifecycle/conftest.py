@@ -1,5 +1,6 @@
 """Fixtures of the lifecycle tests: a store on a fake clock with the lifecycle installed, the
-sample template pinned, and a recording SMTP server."""
+sample template pinned, and a recording SMTP server. `LIFECYCLE_EXTENDED=1` selects the large
+sizes of the season and poison tests."""
 
 from __future__ import annotations
 
@@ -12,10 +13,6 @@ from organizer.runtime.lifecycle.schema import install
 from organizer.runtime.store import SQLiteStore
 
 from .support import Clock, Sink, start_sink, template_json
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "extended: the large sizes, run with LIFECYCLE_EXTENDED=1")
 
 
 @pytest.fixture
