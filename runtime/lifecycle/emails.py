@@ -18,7 +18,6 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from .records import Firm
 
-KINDS = ("invite", "resend", "reminder", "submitted")
 MAX_SUBJECT_LENGTH = 250
 _LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
 
