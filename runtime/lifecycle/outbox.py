@@ -2,12 +2,14 @@
 pending with a later `not_before` after a temporary failure.
 
 A dispatcher claims a few rows at a time under `BEGIN IMMEDIATE`, marking them with its own token
-and a lease. Each row's outcome is committed on its own, in a transaction that also renews the
-lease of the rows the dispatcher still holds and tells it which those are, so a dispatcher never
-sends a row that another one has claimed in the meantime. A row left in `sending` by a
-dispatcher that died is claimed again once its lease runs out; the dead one may have crashed
-after the server's 250 and before committing `sent`, so the claim counts the row as `in_doubt`
-and it goes out again with the same Message-ID (the one window in which a duplicate is possible).
+and a lease, and the first of them as `attempting`. Each row's outcome is committed on its own, in
+a transaction that also renews the lease of the rows the dispatcher still holds, marks the next
+one `attempting` and tells the dispatcher which rows it still holds, so it never sends a row that
+another one has claimed in the meantime. A row left in `sending` by a dispatcher that died is
+claimed again once its lease runs out. If it was the one being attempted, the dead dispatcher may
+have crashed after the server's 250 and before committing `sent`: the claim counts it as
+`in_doubt` and it goes out again with the same Message-ID (the one window in which a duplicate is
+possible; at most one row per dead dispatcher).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ class Outgoing:
     text: str
     html: str
     attempts: int   # including this one
-    in_doubt: bool  # a dispatcher died holding it: it may have been delivered already
+    in_doubt: bool  # a dispatcher died attempting it: it may have been delivered already
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,13 +61,14 @@ def claim(store: SQLiteStore, owner: str, limit: int, lease: timedelta) -> list[
     stamp = timestamp(now)
     with store.transaction() as conn:
         ready = dict(conn.execute(
-            "SELECT id, state = 'sending' FROM outbox WHERE (state = 'pending' AND not_before <= ?)"
+            "SELECT id, state = 'sending' AND attempting = 1 FROM outbox WHERE (state = 'pending' AND not_before <= ?)"
             " OR (state = 'sending' AND lease_until <= ?) ORDER BY id LIMIT ?", (stamp, stamp, limit)).fetchall())
         rows = conn.execute(
-            "UPDATE outbox SET in_doubt = in_doubt + (state = 'sending'), state = 'sending', attempts = attempts + 1,"
-            f" lease_until = ?, claimed_by = ? WHERE id IN ({', '.join('?' * len(ready))})"
+            "UPDATE outbox SET in_doubt = in_doubt + (state = 'sending' AND attempting = 1), state = 'sending',"
+            f" attempts = attempts + 1, lease_until = ?, claimed_by = ?, attempting = (id = ?)"
+            f" WHERE id IN ({', '.join('?' * len(ready))})"
             " RETURNING id, organizer_id, kind, seq, message_id, sender, recipients, subject, text_body, html_body,"
-            " attempts", (timestamp(now + lease), owner, *ready)).fetchall()
+            " attempts", (timestamp(now + lease), owner, min(ready, default=None), *ready)).fetchall()
     rows.sort(key=lambda r: r[0])
     return [Outgoing(id=r[0], organizer_id=r[1], kind=r[2], seq=r[3], message_id=r[4], sender=tuple(json.loads(r[5])),
                      recipients=[tuple(x) for x in json.loads(r[6])], subject=r[7], text=r[8], html=r[9],
@@ -74,8 +77,8 @@ def claim(store: SQLiteStore, owner: str, limit: int, lease: timedelta) -> list[
 
 def settle(store: SQLiteStore, owner: str, row: Outgoing, outcome: Outcome, holding: Collection[int],
            lease: timedelta) -> set[int]:
-    """Record a row's outcome (if `owner` still holds it) and renew the lease of the rows in
-    `holding`; returns those `owner` still holds."""
+    """Record a row's outcome (if `owner` still holds it), renew the lease of the rows in `holding`
+    and mark the first of them `attempting`; returns those `owner` still holds."""
     now = store.clock()
     state, reason = outcome.state, outcome.reason
     if state == "pending" and row.attempts >= MAX_ATTEMPTS:
@@ -83,13 +86,14 @@ def settle(store: SQLiteStore, owner: str, row: Outgoing, outcome: Outcome, hold
     not_before = timestamp(now + outcome.retry_after) if outcome.retry_after is not None else None
     with store.transaction() as conn:
         conn.execute(
-            "UPDATE outbox SET state = ?, reason = ?, lease_until = NULL, claimed_by = NULL,"
+            "UPDATE outbox SET state = ?, reason = ?, lease_until = NULL, claimed_by = NULL, attempting = 0,"
             " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END, not_before = coalesce(?, not_before)"
             " WHERE id = ? AND state = 'sending' AND claimed_by = ?",
             (state, None if reason is None else reason[:1000], state, timestamp(now), not_before, row.id, owner))
+        mine = f"id IN ({', '.join('?' * len(holding))}) AND state = 'sending' AND claimed_by = ?"
         held = conn.execute(
-            f"UPDATE outbox SET lease_until = ? WHERE id IN ({', '.join('?' * len(holding))}) AND state = 'sending'"
-            " AND claimed_by = ? RETURNING id", (timestamp(now + lease), *holding, owner)).fetchall()
+            f"UPDATE outbox SET lease_until = ?, attempting = (id = (SELECT min(id) FROM outbox WHERE {mine}))"
+            f" WHERE {mine} RETURNING id", (timestamp(now + lease), *holding, owner, *holding, owner)).fetchall()
     return {r[0] for r in held}
 
 
@@ -106,7 +110,7 @@ class OutboxCounts:
     sending: int
     sent: int
     failed: int
-    in_doubt: int  # claims of rows a dispatcher died holding
+    in_doubt: int  # claims of rows a dispatcher died attempting
 
 
 def counts(store: SQLiteStore) -> OutboxCounts:

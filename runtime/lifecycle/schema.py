@@ -100,6 +100,7 @@ CREATE TABLE outbox (
     state       TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sending', 'sent', 'failed')),
     attempts    INTEGER NOT NULL DEFAULT 0,
     in_doubt    INTEGER NOT NULL DEFAULT 0,
+    attempting  INTEGER NOT NULL DEFAULT 0,
     not_before  TEXT NOT NULL,
     lease_until TEXT,
     claimed_by  TEXT,
