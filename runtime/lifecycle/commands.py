@@ -43,19 +43,16 @@ from .templates import latest_version
 LoadIR = Callable[[str], "dict[str, Any] | str"]
 Command = Callable[[argparse.Namespace], int]
 
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_ERRORS = 0, 1
 DEFAULT_STORE = Path(".organizer") / "store.sqlite3"
 
 
-def store_path(given: str | None) -> Path:
-    return Path(given or os.environ.get("ORGANIZER_STORE") or DEFAULT_STORE)
-
-
 def open_store(args: argparse.Namespace) -> SQLiteStore:
-    path = store_path(args.store)
+    """`--store`, else `$ORGANIZER_STORE`, else `.organizer/store.sqlite3`, on the clock `--now` fixes."""
+    path = Path(args.store or os.environ.get("ORGANIZER_STORE") or DEFAULT_STORE)
     path.parent.mkdir(parents=True, exist_ok=True)
-    moment = getattr(args, "now", None)
-    clock = (lambda: moment) if moment is not None else (lambda: datetime.now(UTC))
+    fixed = getattr(args, "now", None)
+    clock = (lambda: fixed) if fixed is not None else (lambda: datetime.now(UTC))
     return install(SQLiteStore(path, clock=clock))
 
 
@@ -69,8 +66,8 @@ def _guarded(command: Command) -> Command:
             print(f"organizer: {error}", file=sys.stderr)
             return EXIT_ERRORS
         except OSError as error:
-            print(f"organizer: {getattr(error, 'filename', None) or ''}: {error.strerror or error}".replace(": :", ":"),
-                  file=sys.stderr)
+            where = f"{error.filename}: " if error.filename else ""
+            print(f"organizer: {where}{error.strerror or error}", file=sys.stderr)
             return EXIT_ERRORS
     return run
 
