@@ -171,6 +171,9 @@ def _deliver(store: SQLiteStore, args: argparse.Namespace) -> int:
     report = Dispatcher(store, server).run()
     for reason in report.reasons:
         print(f"organizer: failed: {reason}", file=sys.stderr)
+    if report.unreachable:
+        print(f"organizer: {server.host}:{server.port} cannot be reached; the emails wait for the next run",
+              file=sys.stderr)
     print(f"outbox: {report.sent} sent, {report.retried} to retry, {report.failed} failed,"
           f" {report.in_doubt} resent after an interrupted delivery")
     return EXIT_OK

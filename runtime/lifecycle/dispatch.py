@@ -3,7 +3,8 @@
 A row is marked `sent` only after the server's 250. A 4xx answer, a refused or dropped
 connection or a timeout puts it back with a backoff and jitter (`outbox.backoff`), up to
 `outbox.MAX_ATTEMPTS`; a 5xx answer or a poison row (`compose.Poison`) marks it `failed` with the
-reason. Each row is handled on its own, so one bad row never stops the others.
+reason. Each row is handled on its own, so one bad row never stops the others. When the server
+cannot be reached at all, the run stops after one row and gives the rest back untried.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import timedelta
 
 from ..store import SQLiteStore
 from .compose import Poison, compose
-from .outbox import MAX_ATTEMPTS, Outcome, Outgoing, backoff, claim, settle
+from .outbox import MAX_ATTEMPTS, Outcome, Outgoing, backoff, claim, release, settle
 
 BATCH = 10  # rows claimed per transaction: also the most a killed dispatcher leaves in doubt
 #: A lease covers the delivery of one message: this many socket timeouts (connect, greeting,
@@ -38,7 +39,8 @@ class Dispatched:
     sent: int = 0
     failed: int = 0
     retried: int = 0
-    in_doubt: int = 0  # rows sent again because a dispatcher died holding them
+    in_doubt: int = 0  # rows sent again because a dispatcher died attempting them
+    unreachable: bool = False  # the run stopped: no connection to the server
     reasons: list[str] = field(default_factory=list)
 
 
@@ -48,6 +50,10 @@ class _Temporary(Exception):
 
 class _Permanent(Exception):
     """The server refused for good (5xx)."""
+
+
+class _Unreachable(_Temporary):
+    """No connection to the server: the other rows are not tried in this run."""
 
 
 class Dispatcher:
@@ -61,15 +67,18 @@ class Dispatcher:
         self._smtp: smtplib.SMTP | None = None
 
     def run(self) -> Dispatched:
-        """Send until no row is ready."""
+        """Send until no row is ready, or until the server cannot be reached."""
         report = Dispatched()
         try:
-            while rows := claim(self.store, self.owner, BATCH, self.lease):
+            while not report.unreachable and (rows := claim(self.store, self.owner, BATCH, self.lease)):
                 held = {row.id for row in rows}
                 for row in rows:
                     if row.id in held:
                         outcome = self._deliver(row, report)
                         held = settle(self.store, self.owner, row, outcome, held - {row.id}, self.lease)
+                        if report.unreachable:
+                            release(self.store, self.owner, held)
+                            break
         finally:
             self._close()
         return report
@@ -84,6 +93,7 @@ class Dispatcher:
         except _Permanent as error:
             outcome = Outcome("failed", str(error))
         except _Temporary as error:
+            report.unreachable = isinstance(error, _Unreachable)
             outcome = Outcome("pending", str(error), backoff(row.attempts, self.rng.uniform(0.5, 1.0)))
         else:
             skipped = [*composed.skipped, *refused]
@@ -109,6 +119,8 @@ class Dispatcher:
             self._close()
             kind = _Temporary if 400 <= error.smtp_code < 500 else _Permanent
             raise kind(f"{error.smtp_code} {_text(error.smtp_error)}") from None
+        except _Unreachable:
+            raise
         except (smtplib.SMTPException, OSError) as error:
             self._close()
             raise _Temporary(f"{type(error).__name__}: {error}") from None
@@ -116,7 +128,10 @@ class Dispatcher:
 
     def _connection(self) -> smtplib.SMTP:
         if self._smtp is None:
-            self._smtp = smtplib.SMTP(self.server.host, self.server.port, timeout=self.server.timeout)
+            try:
+                self._smtp = smtplib.SMTP(self.server.host, self.server.port, timeout=self.server.timeout)
+            except (smtplib.SMTPException, OSError) as error:
+                raise _Unreachable(f"cannot reach {self.server.host}:{self.server.port}: {error}") from None
         return self._smtp
 
     def _close(self) -> None:

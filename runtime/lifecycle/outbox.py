@@ -97,6 +97,14 @@ def settle(store: SQLiteStore, owner: str, row: Outgoing, outcome: Outcome, hold
     return {r[0] for r in held}
 
 
+def release(store: SQLiteStore, owner: str, rows: Collection[int]) -> None:
+    """Give claimed rows back untried: pending again, the claim's attempt not counted."""
+    with store.transaction() as conn:
+        conn.execute(f"UPDATE outbox SET state = 'pending', attempts = attempts - 1, lease_until = NULL,"
+                     f" claimed_by = NULL, attempting = 0 WHERE id IN ({', '.join('?' * len(rows))})"
+                     " AND state = 'sending' AND claimed_by = ?", (*rows, owner))
+
+
 def backoff(attempts: int, jitter: float) -> timedelta:
     """The wait before attempt `attempts + 1`: 30 s doubling per attempt, capped at 2 h, times
     `jitter` (drawn from [0.5, 1])."""

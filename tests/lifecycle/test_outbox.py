@@ -112,17 +112,22 @@ def test_a_stalled_server_times_out_and_the_row_is_retried(store: SQLiteStore, c
     assert reader(store).execute("SELECT state FROM outbox").fetchone()[0] == "sent"
 
 
-def test_a_refused_connection_is_retried_with_growing_backoff(store: SQLiteStore, clock: Clock, version: str) -> None:
-    _one_client(store, version)
+def test_an_unreachable_server_stops_the_run_and_backs_off(store: SQLiteStore, clock: Clock, version: str) -> None:
+    for n in range(25):
+        put_client(store, Client(id=f"c{n}", name=f"Client {n}", email=f"c{n}@clients.example"))
+    send(store, Sending(template_version=version), [f"c{n}" for n in range(25)])
     closed = SMTPServer("127.0.0.1", 1, timeout=1)
     waits = []
     for _ in range(4):
-        Dispatcher(store, closed).run()
-        (not_before,) = reader(store).execute("SELECT not_before FROM outbox").fetchone()
-        waits.append(not_before)
+        report = Dispatcher(store, closed).run()
+        assert report.unreachable and report.retried == 1
+        rows = reader(store).execute("SELECT state, attempts, not_before FROM outbox ORDER BY id").fetchall()
+        assert all(state == "pending" for state, _, _ in rows)
+        waits.append(rows[0][2])
+        assert [attempts for _, attempts, _ in rows[1:]] == [0] * 24  # given back untried
         clock.advance(hours=3)
     assert waits == sorted(waits) and len(set(waits)) == 4
-    assert reader(store).execute("SELECT state, attempts FROM outbox").fetchone() == ("pending", 4)
+    assert reader(store).execute("SELECT attempts FROM outbox ORDER BY id").fetchone()[0] == 4
 
 
 def test_a_dispatcher_whose_lease_ran_out_sends_nothing_another_claimed(store: SQLiteStore, clock: Clock,
