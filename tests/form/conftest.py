@@ -12,7 +12,7 @@ import pytest
 from formkit import ARGS, CHROMIUM, FormServer, Watch, why_no_browser
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # Playwright's loop must be gone before other modules use asyncio
 def browser() -> Iterator[Any]:
     reason = why_no_browser()
     if reason is not None:

@@ -31,7 +31,7 @@ def own_server(tmp_path: Path) -> Iterator[Server]:
     running.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # Playwright's loop must be gone before other modules use asyncio
 def browser() -> Iterator[Any]:
     try:
         from playwright.sync_api import sync_playwright
