@@ -11,7 +11,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..store import SQLiteStore
-from .db import reader
 from .records import Client, Contact, Firm, LifecycleError, Unknown
 
 _FIRM_FIELDS = ("name", "email", "phone", "host", "timezone", "portal_url")
@@ -24,7 +23,7 @@ MAX_CSV_BYTES = 50 * 1024 * 1024
 
 
 def firm(store: SQLiteStore) -> Firm:
-    row = reader(store).execute(f"SELECT {', '.join(_FIRM_FIELDS)} FROM firm WHERE id = 1").fetchone()
+    row = store.connection().execute(f"SELECT {', '.join(_FIRM_FIELDS)} FROM firm WHERE id = 1").fetchone()
     return Firm(*row)
 
 
@@ -52,14 +51,14 @@ def _client(row: tuple[Any, ...]) -> Client:
 
 
 def client(store: SQLiteStore, client_id: str) -> Client:
-    row = reader(store).execute(f"SELECT {_CLIENT_COLUMNS} FROM clients WHERE id = ?", (client_id,)).fetchone()
+    row = store.connection().execute(f"SELECT {_CLIENT_COLUMNS} FROM clients WHERE id = ?", (client_id,)).fetchone()
     if row is None:
         raise Unknown(f"no client {client_id!r}")
     return _client(row)
 
 
 def clients(store: SQLiteStore) -> list[Client]:
-    return [_client(row) for row in reader(store).execute(f"SELECT {_CLIENT_COLUMNS} FROM clients ORDER BY id")]
+    return [_client(row) for row in store.connection().execute(f"SELECT {_CLIENT_COLUMNS} FROM clients ORDER BY id")]
 
 
 def put_client(store: SQLiteStore, new: Client, *, notify: bool = True) -> Client:
@@ -107,7 +106,7 @@ def put_contact(store: SQLiteStore, contact: Contact) -> Contact:
 
 
 def contacts(store: SQLiteStore, client_id: str) -> list[Contact]:
-    rows = reader(store).execute("SELECT client_id, email, name, notify FROM contacts WHERE client_id = ?"
+    rows = store.connection().execute("SELECT client_id, email, name, notify FROM contacts WHERE client_id = ?"
                                  " ORDER BY rowid", (client_id,))
     return [Contact(r[0], r[1], r[2], bool(r[3])) for r in rows]
 

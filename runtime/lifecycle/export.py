@@ -25,7 +25,6 @@ from ..store import SQLiteStore, StoredFile, StoreError
 from ..store.files import display_name
 from .clients import client as load_client
 from .clients import firm as firm_settings
-from .db import reader
 from .names import context
 from .records import LifecycleError
 from .states import issued
@@ -138,7 +137,7 @@ def seal(store: SQLiteStore, organizer_id: str, *, actor: str) -> dict[str, Any]
 
 
 def sealed_manifest(store: SQLiteStore, organizer_id: str) -> dict[str, Any] | None:
-    row = reader(store).execute("SELECT manifest FROM seals WHERE organizer_id = ?", (organizer_id,)).fetchone()
+    row = store.connection().execute("SELECT manifest FROM seals WHERE organizer_id = ?", (organizer_id,)).fetchone()
     return json.loads(row[0]) if row is not None else None
 
 
@@ -167,7 +166,7 @@ def verify(store: SQLiteStore, organizer_id: str) -> list[str]:
 
 def verify_zip(store: SQLiteStore, organizer_id: str, data: bytes) -> list[str]:
     """What in an exported ZIP differs from the seal; empty when it is the archive exported at sealing."""
-    row = reader(store).execute("SELECT manifest, export_sha256 FROM seals WHERE organizer_id = ?",
+    row = store.connection().execute("SELECT manifest, export_sha256 FROM seals WHERE organizer_id = ?",
                                 (organizer_id,)).fetchone()
     if row is None:
         raise LifecycleError(f"organizer {organizer_id} is not sealed")

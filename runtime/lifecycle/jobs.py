@@ -7,7 +7,6 @@ import sqlite3
 from collections.abc import Collection, Sequence
 
 from ..store import SQLiteStore
-from .db import reader
 from .records import Automation, Job, LifecycleError, ReminderSettings, Unknown
 from .sending import Sending, send
 
@@ -64,7 +63,7 @@ def add_job(store: SQLiteStore, job_id: str, client_id: str, name: str, pipeline
 
 
 def job(store: SQLiteStore, job_id: str) -> Job:
-    row = reader(store).execute("SELECT id, client_id, name, pipeline_id, stage_id, archived FROM jobs WHERE id = ?",
+    row = store.connection().execute("SELECT id, client_id, name, pipeline_id, stage_id, archived FROM jobs WHERE id = ?",
                                 (job_id,)).fetchone()
     if row is None:
         raise Unknown(f"no job {job_id!r}")

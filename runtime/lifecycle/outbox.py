@@ -21,7 +21,6 @@ from datetime import timedelta
 
 from ..store import SQLiteStore
 from ..store.sqlite import timestamp
-from .db import reader
 
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = timedelta(seconds=30)
@@ -122,7 +121,7 @@ class OutboxCounts:
 
 
 def counts(store: SQLiteStore) -> OutboxCounts:
-    by_state = dict(reader(store).execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall())
-    in_doubt = reader(store).execute("SELECT coalesce(sum(in_doubt), 0) FROM outbox").fetchone()[0]
+    by_state = dict(store.connection().execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall())
+    in_doubt = store.connection().execute("SELECT coalesce(sum(in_doubt), 0) FROM outbox").fetchone()[0]
     return OutboxCounts(by_state.get("pending", 0), by_state.get("sending", 0), by_state.get("sent", 0),
                         by_state.get("failed", 0), in_doubt)

@@ -21,7 +21,6 @@ from datetime import datetime, timedelta
 
 from ..store import SQLiteStore
 from ..store.sqlite import timestamp
-from .db import reader
 from .notify import notify_client
 from .states import record_submissions
 
@@ -68,7 +67,7 @@ def run(store: SQLiteStore) -> RemindersRun:
     """Queue every reminder due at the store's clock, `BATCH` organizers per transaction."""
     submissions = _catch_up_submissions(store)
     now = store.clock()
-    candidates = [organizer_id for organizer_id, _ in due(reader(store), now)]
+    candidates = [organizer_id for organizer_id, _ in due(store.connection(), now)]
     queued = 0
     for start in range(0, len(candidates), BATCH):
         with store.transaction() as conn:
@@ -77,12 +76,13 @@ def run(store: SQLiteStore) -> RemindersRun:
                 conn.execute("UPDATE issued SET reminders_sent = ?, notified_at = ? WHERE organizer_id = ?",
                              (seq, stamp, organizer_id))
                 notify_client(conn, store, organizer_id, "reminder", seq)
+                store.log(organizer_id, "reminder", actor="system", details=[str(seq)])
                 queued += 1
     return RemindersRun(len(candidates), queued, submissions)
 
 
 def _catch_up_submissions(store: SQLiteStore) -> int:
-    rows = reader(store).execute(
+    rows = store.connection().execute(
         "SELECT i.organizer_id FROM issued i WHERE i.submits_seen < (SELECT count(*) FROM history h"
         " WHERE h.organizer_id = i.organizer_id AND h.kind = 'submit')").fetchall()
     count = 0

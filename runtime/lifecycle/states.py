@@ -11,7 +11,6 @@ from typing import Any
 from ..store import OPEN_STATES, NotAllowed, Organizer, Saved, SQLiteStore
 from .clients import client as load_client
 from .clients import firm as firm_settings
-from .db import reader
 from .jobs import advance_jobs
 from .names import context
 from .notify import notify_client, notify_firm
@@ -29,7 +28,7 @@ def _issued(row: tuple[Any, ...]) -> Issued:
 
 
 def issued(store: SQLiteStore, organizer_id: str) -> Issued:
-    row = reader(store).execute(f"SELECT {_ISSUED_COLUMNS} FROM issued WHERE organizer_id = ?",
+    row = store.connection().execute(f"SELECT {_ISSUED_COLUMNS} FROM issued WHERE organizer_id = ?",
                                 (organizer_id,)).fetchone()
     if row is None:
         raise Unknown(f"no organizer {organizer_id!r} was sent to a client")
@@ -103,6 +102,7 @@ def resend(store: SQLiteStore, organizer_id: str) -> int:
         conn.execute("UPDATE issued SET resends = ?, notified_at = ? WHERE organizer_id = ?",
                      (count, store.now(), organizer_id))
         notify_client(conn, store, organizer_id, "resend", count)
+        store.log(organizer_id, "resend", actor="staff", details=[str(count)])
     return count
 
 
@@ -115,6 +115,8 @@ def set_reminders(store: SQLiteStore, organizer_id: str, settings: ReminderSetti
         issued(store, organizer_id)
         conn.execute("UPDATE issued SET reminders_on = ?, reminder_days = ?, reminder_limit = ? WHERE organizer_id = ?",
                      (int(settings.enabled), settings.days, settings.limit, organizer_id))
+        store.log(organizer_id, "reminders", actor="staff", details=[
+            "on" if settings.enabled else "off", f"after {settings.days} days", f"limit {settings.limit}"])
     return issued(store, organizer_id)
 
 
@@ -127,7 +129,7 @@ class Listed:
 
 
 def _listed(store: SQLiteStore, where: str, args: tuple[Any, ...]) -> list[Listed]:
-    rows = reader(store).execute(
+    rows = store.connection().execute(
         f"SELECT {', '.join('i.' + c.strip() for c in _ISSUED_COLUMNS.split(','))} FROM issued i"
         f" JOIN organizers o ON o.id = i.organizer_id WHERE {where} ORDER BY i.notified_at DESC, o.created_at DESC,"
         " o.id", args).fetchall()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from ..store import NotFound, SQLiteStore
 from ..template import Template, load
-from .db import reader
 from .records import Unknown
 
 _LOADED: dict[str, Template] = {}
@@ -25,7 +24,7 @@ def pinned(store: SQLiteStore, version: str) -> Template:
 
 def latest_version(store: SQLiteStore, template_id: str) -> str:
     """The most recently pinned version of a template id."""
-    row = reader(store).execute("SELECT version FROM templates WHERE template_id = ? ORDER BY created_at DESC, rowid DESC"
+    row = store.connection().execute("SELECT version FROM templates WHERE template_id = ? ORDER BY created_at DESC, rowid DESC"
                                 " LIMIT 1", (template_id,)).fetchone()
     if row is None:
         raise Unknown(f"no template {template_id!r} in the store: send it from its .organizer file once")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -14,7 +14,7 @@ STATES = OPEN_STATES | {"submitted", "sealed", "archived", "deleted"}
 #: Lifecycle moves: name -> (states it may start from, state it leads to).
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "unsubmit": (frozenset(("submitted",)), "in_progress"),
-    "seal": (frozenset(("pending", "in_progress", "submitted")), "sealed"),
+    "seal": (frozenset(("submitted",)), "sealed"),
     "archive": (frozenset(("pending", "in_progress", "submitted", "sealed")), "archived"),
     "delete": (STATES - {"deleted"}, "deleted"),
 }
@@ -60,10 +60,11 @@ class HistoryEntry:
 
     revision: int
     at: str
-    kind: str                 # create | save | submit | unsubmit | seal | archive | delete | file
+    kind: str                 # create | save | submit | unsubmit | seal | archive | delete | file,
+                              # and the lifecycle's events (resend | reminder | reminders)
     actor: str
     on_behalf: bool           # staff filling in for the client
-    changed: tuple[str, ...]  # answer ids whose value changed, or the file's sha256
+    changed: tuple[str, ...]  # answer ids whose value changed, the file's sha256, or an event's details
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +203,7 @@ class Store(Protocol):
                problems: list[dict[str, Any]] | None = None, actor: str = "client", on_behalf: bool = False,
                idempotency_key: str | None = None) -> Saved: ...
     def move(self, organizer_id: str, move: str, *, actor: str) -> Organizer: ...
+    def log(self, organizer_id: str, kind: str, *, actor: str, details: Sequence[str] = ()) -> None: ...
     def history(self, organizer_id: str) -> list[HistoryEntry]: ...
     def revision_answers(self, organizer_id: str, revision: int) -> dict[str, Any]: ...
     def put_file(self, organizer_id: str, *, question: str, name: str, chunks: Iterable[bytes],

@@ -15,7 +15,7 @@ import os
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -172,6 +172,10 @@ class SQLiteStore:
         self.migrate("core/1", CORE_SCHEMA)
 
     # --- connections and transactions --------------------------------------------------------
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection: for reads outside a transaction, each statement sees a committed state."""
+        return self._connection()
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -367,6 +371,12 @@ class SQLiteStore:
                          (target, self.now(), organizer_id))
             self._record(conn, organizer_id, current.revision, move, actor, False, [])
         return self.organizer(organizer_id)
+
+    def log(self, organizer_id: str, kind: str, *, actor: str, details: Sequence[str] = ()) -> None:
+        """Append a lifecycle event (a resend, a reminder, changed settings) to the history."""
+        with self.transaction() as conn:
+            revision = self._draft(conn, organizer_id).revision
+            self._record(conn, organizer_id, revision, kind, actor, False, list(details))
 
     def history(self, organizer_id: str) -> list[HistoryEntry]:
         self.organizer(organizer_id)

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from organizer.runtime.lifecycle.db import reader
 from organizer.runtime.store import SQLiteStore
 
 from organizer.server.app import create_app
@@ -112,7 +111,7 @@ def test_a_season_through_the_api(http: Client, store: SQLiteStore, version: str
     from organizer.runtime.lifecycle.reminders import run
 
     assert run(store).submissions == 1
-    assert reader(store).execute("SELECT count(*) FROM outbox WHERE kind = 'submitted'").fetchone()[0] == 1
+    assert store.connection().execute("SELECT count(*) FROM outbox WHERE kind = 'submitted'").fetchone()[0] == 1
 
 
 @pytest.mark.parametrize(("method", "path", "body", "status"), [

@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from organizer.runtime.lifecycle.clients import put_client
-from organizer.runtime.lifecycle.db import reader
 from organizer.runtime.lifecycle.outbox import counts
 from organizer.runtime.lifecycle.records import Client
 from organizer.runtime.lifecycle.sending import Sending, send
@@ -119,13 +118,13 @@ def test_a_bulk_send_killed_and_run_again_creates_no_duplicates(store: SQLiteSto
     command = _command(store, "send", str(tmp_path / "season.organizer"), "--clients", str(tmp_path / "clients.csv"))
     process = _start(command)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and reader(store).execute("SELECT count(*) FROM issued").fetchone()[0] < 300:
+    while time.monotonic() < deadline and store.connection().execute("SELECT count(*) FROM issued").fetchone()[0] < 300:
         time.sleep(0.02)
     process.kill()
     _finish(process)
-    done_before = reader(store).execute("SELECT count(*) FROM issued").fetchone()[0]
+    done_before = store.connection().execute("SELECT count(*) FROM issued").fetchone()[0]
     assert 0 < done_before < size
     assert _finish(_start(command)) == 0
-    issued = reader(store).execute("SELECT count(*), count(DISTINCT client_id) FROM issued").fetchone()
-    invites = reader(store).execute("SELECT count(*) FROM outbox WHERE kind = 'invite'").fetchone()[0]
+    issued = store.connection().execute("SELECT count(*), count(DISTINCT client_id) FROM issued").fetchone()
+    invites = store.connection().execute("SELECT count(*) FROM outbox WHERE kind = 'invite'").fetchone()[0]
     assert (issued[0], issued[1], len(store.organizers()), invites) == (size, size, size, size)

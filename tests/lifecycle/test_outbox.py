@@ -10,7 +10,6 @@ from email.policy import SMTP as SMTP_POLICY
 
 import pytest
 from organizer.runtime.lifecycle.clients import put_client
-from organizer.runtime.lifecycle.db import reader
 from organizer.runtime.lifecycle.dispatch import Dispatcher, SMTPServer
 from organizer.runtime.lifecycle.outbox import (
     MAX_ATTEMPTS,
@@ -46,7 +45,7 @@ def test_poison_rows_fail_with_a_reason_and_the_rest_go_out(store: SQLiteStore, 
     report = Dispatcher(store, sink.server).run()
 
     assert (report.sent, report.failed, counts(store).failed) == (size - len(poison), len(poison), len(poison))
-    reasons = reader(store).execute("SELECT reason FROM outbox WHERE state = 'failed'").fetchall()
+    reasons = store.connection().execute("SELECT reason FROM outbox WHERE state = 'failed'").fetchall()
     assert all(r[0].startswith("poison: no deliverable address") for r in reasons)
     assert len(sink.messages) == size - len(poison)
     for message in sink.messages:
@@ -88,7 +87,7 @@ def test_every_smtp_failure_mode_ends_sent_or_failed(store: SQLiteStore, clock: 
     sink.policy = policy
     _one_client(store, version)
     _terminal_after(store, clock, sink.server)
-    row = reader(store).execute("SELECT state, attempts, reason FROM outbox").fetchone()
+    row = store.connection().execute("SELECT state, attempts, reason FROM outbox").fetchone()
     assert row[0] == state
     assert len(sink.messages) == (1 if state == "sent" else 0)
     if answer.startswith("5"):
@@ -109,7 +108,7 @@ def test_a_stalled_server_times_out_and_the_row_is_retried(store: SQLiteStore, c
     _one_client(store, version)
     server = SMTPServer(sink.server.host, sink.server.port, timeout=0.5)
     assert _terminal_after(store, clock, server) >= 2
-    assert reader(store).execute("SELECT state FROM outbox").fetchone()[0] == "sent"
+    assert store.connection().execute("SELECT state FROM outbox").fetchone()[0] == "sent"
 
 
 def test_an_unreachable_server_stops_the_run_and_backs_off(store: SQLiteStore, clock: Clock, version: str) -> None:
@@ -121,13 +120,13 @@ def test_an_unreachable_server_stops_the_run_and_backs_off(store: SQLiteStore, c
     for _ in range(4):
         report = Dispatcher(store, closed).run()
         assert report.unreachable and report.retried == 1
-        rows = reader(store).execute("SELECT state, attempts, not_before FROM outbox ORDER BY id").fetchall()
+        rows = store.connection().execute("SELECT state, attempts, not_before FROM outbox ORDER BY id").fetchall()
         assert all(state == "pending" for state, _, _ in rows)
         waits.append(rows[0][2])
         assert [attempts for _, attempts, _ in rows[1:]] == [0] * 24  # given back untried
         clock.advance(hours=3)
     assert waits == sorted(waits) and len(set(waits)) == 4
-    assert reader(store).execute("SELECT attempts FROM outbox ORDER BY id").fetchone()[0] == 4
+    assert store.connection().execute("SELECT attempts FROM outbox ORDER BY id").fetchone()[0] == 4
 
 
 def test_a_dispatcher_whose_lease_ran_out_sends_nothing_another_claimed(store: SQLiteStore, clock: Clock,
@@ -143,6 +142,6 @@ def test_a_dispatcher_whose_lease_ran_out_sends_nothing_another_claimed(store: S
     assert [r.in_doubt for r in fast] == [True, False, False]  # only the row being attempted
     held = settle(store, "slow", slow[0], Outcome("sent"), {r.id for r in slow[1:]}, lease)
     assert held == set()  # the slow one learns it holds nothing more
-    assert reader(store).execute("SELECT count(*) FROM outbox WHERE state = 'sent'").fetchone()[0] == 0
+    assert store.connection().execute("SELECT count(*) FROM outbox WHERE state = 'sent'").fetchone()[0] == 0
     assert settle(store, "fast", fast[0], Outcome("sent"), {r.id for r in fast[1:]}, lease) == {r.id for r in fast[1:]}
     assert counts(store).sent == 1 and counts(store).in_doubt == 1

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from organizer.runtime.lifecycle import jobs
 from organizer.runtime.lifecycle.clients import put_client
-from organizer.runtime.lifecycle.db import reader
 from organizer.runtime.lifecycle.export import seal
 from organizer.runtime.lifecycle.records import Automation, Client
 from organizer.runtime.lifecycle.reminders import run
@@ -129,11 +128,11 @@ class Lifecycle(RuleBasedStateMachine):
                 assert count == before.get(organizer_id, 0) + 1
 
     def _reminders(self) -> dict[str, int]:
-        return dict(reader(self.store).execute("SELECT organizer_id, reminders_sent FROM issued").fetchall())
+        return dict(self.store.connection().execute("SELECT organizer_id, reminders_sent FROM issued").fetchall())
 
     def _may_be_reminded(self, organizer_id: str) -> bool:
         state = self.store.organizer(organizer_id).state
-        row = reader(self.store).execute(
+        row = self.store.connection().execute(
             "SELECT i.reminders_sent < i.reminder_limit, coalesce(max(j.archived), 0) FROM issued i LEFT JOIN"
             " job_organizers jo ON jo.organizer_id = i.organizer_id LEFT JOIN jobs j ON j.id = jo.job_id"
             " WHERE i.organizer_id = ?",
@@ -157,7 +156,7 @@ class Lifecycle(RuleBasedStateMachine):
 
     @invariant()
     def reminders_never_pass_the_limit(self) -> None:
-        rows = reader(self.store).execute(
+        rows = self.store.connection().execute(
             "SELECT i.reminder_limit, (SELECT count(*) FROM outbox WHERE organizer_id = i.organizer_id"
             " AND kind = 'reminder') FROM issued i").fetchall()
         assert all(sent <= limit for limit, sent in rows)

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from organizer.runtime.lifecycle.clients import put_client, set_firm
-from organizer.runtime.lifecycle.db import reader
 from organizer.runtime.lifecycle.records import Client
 from organizer.runtime.lifecycle.reminders import due, run
 from organizer.runtime.lifecycle.sending import Sending, send
@@ -29,7 +28,7 @@ def _send_at(store: SQLiteStore, clock: Clock, version: str, moment: datetime) -
 
 
 def _due_ids(store: SQLiteStore, moment: datetime) -> list[str]:
-    return [organizer_id for organizer_id, _ in due(reader(store), moment)]
+    return [organizer_id for organizer_id, _ in due(store.connection(), moment)]
 
 
 @pytest.mark.parametrize("local_send", [
@@ -81,7 +80,7 @@ def test_a_clock_that_jumps_back_sends_nothing_twice(store: SQLiteStore, clock: 
     assert run(store).queued == 1  # the template's limit is 2
     clock.now = start + timedelta(days=30)
     assert run(store).queued == 0
-    kinds = reader(store).execute("SELECT kind, seq FROM outbox WHERE organizer_id = ? ORDER BY id",
+    kinds = store.connection().execute("SELECT kind, seq FROM outbox WHERE organizer_id = ? ORDER BY id",
                                   (organizer_id,)).fetchall()
     assert kinds == [("invite", 1), ("reminder", 1), ("reminder", 2)]
 

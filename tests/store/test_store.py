@@ -69,9 +69,12 @@ def test_moves_follow_the_state_machine(store: SQLiteStore, organizer_id: str) -
     store.submit(organizer_id, base_revision=None, answers={"a": 1})
     assert store.move(organizer_id, "unsubmit", actor="staff:ann").state == "in_progress"
     store.save(organizer_id, base_revision=1, answers={"a": 2})
+    with pytest.raises(NotAllowed):
+        store.move(organizer_id, "seal", actor="staff:ann")
+    store.submit(organizer_id, base_revision=2, answers={"a": 2})
     assert store.move(organizer_id, "seal", actor="staff:ann").state == "sealed"
     with pytest.raises(Frozen):
-        store.save(organizer_id, base_revision=2, answers={"a": 3})
+        store.save(organizer_id, base_revision=3, answers={"a": 3})
     with pytest.raises(Frozen):
         store.put_file(organizer_id, question="/f", name="a.pdf", chunks=[b"%PDF-1"], rules=UploadRules())
     assert store.move(organizer_id, "archive", actor="staff:ann").state == "archived"
@@ -91,6 +94,14 @@ def test_history_says_who_when_and_what_changed(store: SQLiteStore, organizer_id
     ]
     assert [h.at for h in entries] == sorted(h.at for h in entries)
     assert store.revision_answers(organizer_id, 1) == {"a": 1, "b": 2}
+
+
+def test_lifecycle_events_join_the_history(store: SQLiteStore, organizer_id: str) -> None:
+    store.save(organizer_id, base_revision=None, answers={"a": 1})
+    with store.transaction():
+        store.log(organizer_id, "reminder", actor="system", details=["1"])
+    assert [(h.kind, h.revision, h.actor, h.changed) for h in store.history(organizer_id)][-1] == (
+        "reminder", 1, "system", ("1",))
 
 
 @pytest.mark.parametrize("statement", ["UPDATE history SET actor = 'x'", "DELETE FROM history"])
