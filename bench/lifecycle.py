@@ -22,7 +22,6 @@ sys.path.insert(0, str(ROOT))
 from tests.lifecycle.support import Clock, Sink, start_sink, template_json  # noqa: E402
 
 from organizer.runtime.lifecycle.clients import ClientList, import_clients, set_firm  # noqa: E402
-from organizer.runtime.lifecycle.db import reader  # noqa: E402
 from organizer.runtime.lifecycle.dispatch import Dispatcher  # noqa: E402
 from organizer.runtime.lifecycle.records import Client  # noqa: E402
 from organizer.runtime.lifecycle.reminders import run  # noqa: E402
@@ -44,7 +43,7 @@ def one_run(size: int, deliver: bool) -> dict[str, float]:
         start = time.perf_counter()
         sent = send(store, Sending(template_version=version), ids)
         times["bulk send"] = time.perf_counter() - start
-        queued = reader(store).execute("SELECT count(*) FROM outbox WHERE kind = 'invite'").fetchone()[0]
+        queued = store.connection().execute("SELECT count(*) FROM outbox WHERE kind = 'invite'").fetchone()[0]
         assert sum(s.created for s in sent) == size == queued
         start = time.perf_counter()
         again = send(store, Sending(template_version=version), ids)
