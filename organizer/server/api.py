@@ -6,20 +6,22 @@ Store calls are blocking (SQLite, fsync), so each runs in a worker thread.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 from starlette.routing import Route
 
 from organizer.runtime.store import Frozen, Invalid, Saved, Stale
 from organizer.runtime.store.base import OPEN_STATES
 
 from .bodies import HTTPRefusal, read_json
-from .errors import NO_STORE, error
+from .errors import NO_STORE, JSONAnswer, error
 from .services import Services, organizer_id, services
 
+OPENAPI = Path(__file__).with_name("openapi.json")
 IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
 
 
@@ -42,20 +44,27 @@ async def write_body(request: Request) -> tuple[int | None, dict[str, Any]]:
     if not isinstance(body, dict) or not isinstance(body.get("answers"), dict):
         raise HTTPRefusal(400, "bad-body", 'the body must be {"base_revision": N or null, "answers": {...}}')
     base = body.get("base_revision")
+    if isinstance(base, float) and base.is_integer():
+        base = int(base)  # JSON has one number type: `3.0` is revision 3
     if base is not None and (isinstance(base, bool) or not isinstance(base, int) or base < 0):
         raise HTTPRefusal(400, "bad-body", "base_revision must be a whole number or null")
     return base, body["answers"]
 
 
-async def get_draft(request: Request) -> JSONResponse:
+async def get_draft(request: Request) -> JSONAnswer:
     draft = await run_in_threadpool(services(request).store.draft, organizer_id(request))
     if draft.revision == 0:
         return error(404, "no-draft", "nothing is saved yet")
-    return JSONResponse({"revision": draft.revision, "answers": draft.answers, "state": draft.state},
-                        headers=NO_STORE)
+    return JSONAnswer({"revision": draft.revision, "answers": draft.answers, "state": draft.state},
+                      headers=NO_STORE)
 
 
-async def put_draft(request: Request) -> JSONResponse:
+async def draft(request: Request) -> Response:
+    """One route for both methods, so a 405 or an OPTIONS names both in `Allow`."""
+    return await (get_draft(request) if request.method in ("GET", "HEAD") else put_draft(request))
+
+
+async def put_draft(request: Request) -> JSONAnswer:
     ident, key = organizer_id(request), idempotency_key(request)
     base, answers = await write_body(request)
     found = services(request)
@@ -65,15 +74,15 @@ async def put_draft(request: Request) -> JSONResponse:
             return found.store.save(ident, base_revision=base, answers=answers, idempotency_key=key)
 
     saved = await run_in_threadpool(save)
-    return JSONResponse({"revision": saved.revision}, headers=answered(saved))
+    return JSONAnswer({"revision": saved.revision}, headers=answered(saved))
 
 
-async def submit(request: Request) -> JSONResponse:
+async def submit(request: Request) -> JSONAnswer:
     ident, key = organizer_id(request), idempotency_key(request)
     base, answers = await write_body(request)
     found = services(request)
     saved: Saved = await run_in_threadpool(_submit, found, ident, base, answers, key)
-    return JSONResponse({"revision": saved.revision, "state": "submitted"}, headers=answered(saved))
+    return JSONAnswer({"revision": saved.revision, "state": "submitted"}, headers=answered(saved))
 
 
 def _submit(found: Services, ident: str, base: int | None, answers: dict[str, Any], key: str | None) -> Saved:
@@ -95,16 +104,21 @@ def _submit(found: Services, ident: str, base: int | None, answers: dict[str, An
     return saved
 
 
-async def history(request: Request) -> JSONResponse:
+async def history(request: Request) -> JSONAnswer:
     entries = await run_in_threadpool(services(request).store.history, organizer_id(request))
-    return JSONResponse({"history": [{"revision": e.revision, "at": e.at, "kind": e.kind, "actor": e.actor,
-                                      "on_behalf": e.on_behalf, "changed": list(e.changed)} for e in entries]},
-                        headers=NO_STORE)
+    return JSONAnswer({"history": [{"revision": e.revision, "at": e.at, "kind": e.kind, "actor": e.actor,
+                                    "on_behalf": e.on_behalf, "changed": list(e.changed)} for e in entries]},
+                      headers=NO_STORE)
+
+
+async def openapi(request: Request) -> Response:
+    """The OpenAPI document of this server's HTTP API."""
+    return Response(OPENAPI.read_bytes(), media_type="application/json")
 
 
 ROUTES = [
-    Route("/organizers/{organizer_id}/draft", get_draft, methods=["GET"]),
-    Route("/organizers/{organizer_id}/draft", put_draft, methods=["PUT"]),
+    Route("/openapi.json", openapi, methods=["GET"]),
+    Route("/organizers/{organizer_id}/draft", draft, methods=["GET", "PUT"]),
     Route("/organizers/{organizer_id}/submit", submit, methods=["POST"]),
     Route("/organizers/{organizer_id}/history", history, methods=["GET"]),
 ]

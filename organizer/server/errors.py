@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -27,22 +28,30 @@ from .bodies import HTTPRefusal
 NO_STORE = {"cache-control": "no-store"}
 
 
-def error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
-    return JSONResponse({"error": code, "message": message, **extra}, status_code=status, headers=NO_STORE)
+class JSONAnswer(JSONResponse):
+    """JSON with every non-ASCII character escaped: answers may hold lone surrogates (the store keeps
+    them, docs/form.md), which UTF-8 cannot encode but a `\\ud800` escape carries back as sent."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
 
 
-def store_error(exc: StoreError) -> JSONResponse:
+def error(status: int, code: str, message: str, **extra: Any) -> JSONAnswer:
+    return JSONAnswer({"error": code, "message": message, **extra}, status_code=status, headers=NO_STORE)
+
+
+def store_error(exc: StoreError) -> JSONAnswer:
     """A store refusal as its HTTP answer (docs/server.md, "Errors")."""
     match exc:
         case Stale(current=draft):
-            return JSONResponse({"error": "stale", "message": str(exc), "revision": draft.revision,
-                                 "answers": draft.answers}, status_code=409, headers=NO_STORE)
+            return JSONAnswer({"error": "stale", "message": str(exc), "revision": draft.revision,
+                               "answers": draft.answers}, status_code=409, headers=NO_STORE)
         case Frozen(current=draft):
-            return JSONResponse({"error": "frozen", "message": str(exc), "revision": draft.revision,
-                                 "answers": draft.answers, "state": draft.state}, status_code=409, headers=NO_STORE)
+            return JSONAnswer({"error": "frozen", "message": str(exc), "revision": draft.revision,
+                               "answers": draft.answers, "state": draft.state}, status_code=409, headers=NO_STORE)
         case Invalid(problems=problems) if problems:
-            return JSONResponse({"error": "invalid", "message": str(exc), "problems": problems},
-                                status_code=422, headers=NO_STORE)
+            return JSONAnswer({"error": "invalid", "message": str(exc), "problems": problems},
+                              status_code=422, headers=NO_STORE)
         case Invalid():
             return error(422, "invalid", str(exc))
         case TooLarge(limit=limit):
@@ -77,7 +86,9 @@ async def on_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "refused")
     message = {404: "no such page", 405: "this method is not allowed here"}.get(exc.status_code, "refused")
-    return error(exc.status_code, code, message)
+    response = error(exc.status_code, code, message)
+    response.headers.update(exc.headers or {})  # `Allow` of a 405
+    return response
 
 
 async def on_bug(request: Request, exc: Exception) -> Response:

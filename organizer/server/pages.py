@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,17 @@ from .uploads import SHA256
 
 HERE = Path(__file__).parent
 FORM_FRAME_CSP = "frame-ancestors 'self'"
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 PRINT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; "
              "frame-ancestors 'self'")  # the page's own meta CSP narrows styles to its hash
+
+
+class Page(HTMLResponse):
+    """An HTML page in UTF-8; a lone surrogate (answers may hold them, docs/form.md), which UTF-8
+    cannot encode, is shown as U+FFFD."""
+
+    def render(self, content: Any) -> bytes:
+        return LONE_SURROGATE.sub("\ufffd", content).encode("utf-8")
 
 
 @cache
@@ -64,9 +74,9 @@ def page_csp(*, script: bool) -> str:
     return "; ".join(parts)
 
 
-def html(template: str, csp: str, **data: Any) -> HTMLResponse:
+def html(template: str, csp: str, **data: Any) -> Page:
     body = environment().get_template(template).render(style=static_text("server.css"), **data)
-    return HTMLResponse(body, headers={"content-security-policy": csp, "cache-control": "no-store"})
+    return Page(body, headers={"content-security-policy": csp, "cache-control": "no-store"})
 
 
 async def current_entry(request: Request) -> tuple[Services, Entry]:
@@ -79,7 +89,7 @@ async def current_entry(request: Request) -> tuple[Services, Entry]:
     return found, entry
 
 
-async def index(request: Request) -> HTMLResponse:
+async def index(request: Request) -> Page:
     found = services(request)
     await run_in_threadpool(found.library.refresh)
     rows = [{"key": e.key, "title": e.title, "file": e.file, "state": e.state, "state_text": _state_text(e),
@@ -95,7 +105,7 @@ def _state_text(entry: Entry) -> str:
     return ", ".join(counts)
 
 
-async def preview(request: Request) -> HTMLResponse:
+async def preview(request: Request) -> Page:
     _, entry = await current_entry(request)
     state = "form" if entry.template is not None else "diagnostics"
     csp = page_csp(script=True)
@@ -104,7 +114,7 @@ async def preview(request: Request) -> HTMLResponse:
                 script=static_text("preview.js"))
 
 
-async def preview_form(request: Request) -> HTMLResponse:
+async def preview_form(request: Request) -> Page:
     found, entry = await current_entry(request)
     if entry.template is None:
         raise HTTPRefusal(409, "does-not-compile", "the template has errors; its preview page shows them")
@@ -114,7 +124,7 @@ async def preview_form(request: Request) -> HTMLResponse:
     page = render_form(entry.template.program, context=entry.preview, answers=draft.answers if draft.revision else None,
                        revision=draft.revision or None, autosave_url=f"{base}/draft", submit_url=f"{base}/submit",
                        upload_url=f"{base}/files", storage_key=f"organizer-preview:{organizer.id}")
-    return HTMLResponse(page, headers={"content-security-policy": FORM_FRAME_CSP, "x-frame-options": "SAMEORIGIN",
+    return Page(page, headers={"content-security-policy": FORM_FRAME_CSP, "x-frame-options": "SAMEORIGIN",
                                        "cache-control": "no-store"})
 
 
@@ -131,7 +141,7 @@ async def preview_events(request: Request) -> StreamingResponse:
                              headers={"cache-control": "no-store", "x-accel-buffering": "no"})
 
 
-async def preview_print(request: Request) -> HTMLResponse:
+async def preview_print(request: Request) -> Page:
     found, entry = await current_entry(request)
     if entry.template is None:
         raise HTTPRefusal(409, "does-not-compile", "the template has errors; its preview page shows them")
@@ -139,13 +149,13 @@ async def preview_print(request: Request) -> HTMLResponse:
     return await run_in_threadpool(print_page, found, organizer)
 
 
-async def organizer_print(request: Request) -> HTMLResponse:
+async def organizer_print(request: Request) -> Page:
     found = services(request)
     organizer = await run_in_threadpool(found.store.organizer, organizer_id(request))
     return await run_in_threadpool(print_page, found, organizer)
 
 
-def print_page(found: Services, organizer: Organizer) -> HTMLResponse:
+def print_page(found: Services, organizer: Organizer) -> Page:
     """The printable view: the submission once submitted, else the draft."""
     template = found.pinned.get(organizer.template_version)
     submission = found.store.submission(organizer.id)
@@ -158,7 +168,7 @@ def print_page(found: Services, organizer: Organizer) -> HTMLResponse:
 
     page = render_print(template, answers, found.context(organizer), name=organizer.name,
                         submitted_at=organizer.submitted_at if submission is not None else None, file_url=file_url)
-    return HTMLResponse(page, headers={"content-security-policy": PRINT_CSP, "x-frame-options": "SAMEORIGIN",
+    return Page(page, headers={"content-security-policy": PRINT_CSP, "x-frame-options": "SAMEORIGIN",
                                        "cache-control": "no-store"})
 
 

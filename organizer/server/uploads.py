@@ -12,7 +12,7 @@ from urllib.parse import quote, unquote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from organizer.runtime.program import Group, Item, Program, Question, Repeat
@@ -20,7 +20,7 @@ from organizer.runtime.store import StoredFile, UploadRules
 from organizer.runtime.store.files import MAX_UPLOAD_SIZE
 
 from .bodies import HTTPRefusal, blocking_chunks
-from .errors import NO_STORE
+from .errors import NO_STORE, JSONAnswer
 from .services import organizer_id, services
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -54,7 +54,7 @@ def _find(items: tuple[Item, ...], ident: str) -> Item | None:
     return None
 
 
-async def upload(request: Request) -> JSONResponse:
+async def upload(request: Request) -> JSONAnswer:
     ident = organizer_id(request)
     kind = request.headers.get("content-type", "").lower()
     if kind.startswith(FORM_TYPES):
@@ -80,7 +80,7 @@ async def upload(request: Request) -> JSONResponse:
     claimed = request.headers.get("x-file-sha256")
     if claimed is not None and claimed.lower() != stored.sha256:
         raise HTTPRefusal(422, "sha256-mismatch", "the bytes received do not have the X-File-Sha256 given")
-    return JSONResponse(stored.to_json(), status_code=201, headers=NO_STORE)
+    return JSONAnswer(stored.to_json(), status_code=201, headers=NO_STORE)
 
 
 async def download(request: Request) -> Response:

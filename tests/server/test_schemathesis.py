@@ -1,0 +1,134 @@
+"""RELIABILITY D6: schemathesis, with every check, over organizer/server/openapi.json against the
+real server (a subprocess over a temporary library and SQLite store). Path parameters name a real
+organizer or template most of the time (schemathesis dictionaries), so the cases reach the saves,
+submissions, uploads and print views, not only their 404s. Afterwards the server must be up and
+its console free of tracebacks.
+
+    ORGANIZER_SCHEMATHESIS_EXAMPLES=500 python -m pytest tests/server/test_schemathesis.py -s
+
+runs a bigger budget (cases per operation and phase; default 100).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from serverkit import Server
+
+from organizer.server.api import OPENAPI
+
+EXAMPLES = int(os.environ.get("ORGANIZER_SCHEMATHESIS_EXAMPLES", "100"))
+SEED = os.environ.get("ORGANIZER_SCHEMATHESIS_SEED", "6")
+#: The live-reload stream never ends: a case against it would only time out.
+ENDLESS = "/preview/{key}/events"
+#: What valid data may get besides 2xx: the schema cannot say which revision is current (409),
+#: which pointer names a file question (422), whether a submission passes the template (422), or
+#: what type random bytes sniff as and whether they fit the question's max_size (413, 415).
+ACCEPTED = ["2xx", "404", "409", "413", "415", "422"]
+
+
+def config(organizer: str, submitted: str) -> str:
+    """schemathesis.toml: real ids and file questions in most cases, the statuses valid data may get."""
+    return f"""
+[dictionaries.organizers]
+values = {json.dumps([organizer, submitted])}
+
+[dictionaries.templates]
+values = ["basics", "broken"]
+
+[dictionaries.questions]
+values = ["/statements", "/accounts/0/proof", "/accounts/1/proof"]
+
+[parameters]
+"path.organizer_id" = {{ dictionary = "organizers", probability = 0.8 }}
+"path.key" = {{ dictionary = "templates", probability = 0.8 }}
+"header.X-Question" = {{ dictionary = "questions", probability = 0.8 }}
+
+[checks.positive_data_acceptance]
+expected-statuses = {json.dumps(ACCEPTED)}
+"""
+
+
+def test_schemathesis_all_checks(own_server: Server, tmp_path: Path) -> None:
+    submitted = own_server.new_organizer()
+    saved = own_server.send_json("POST", f"/organizers/{submitted}/submit",
+                                 {"base_revision": None, "answers": {"first_name": "Ada", "has_income": False}})
+    assert saved.status == 200, saved.body
+    (own_server.library / "broken.organizer").write_text('organizer broken "Broken" {\n  section s "S" {\n',
+                                                        encoding="utf-8")
+    (tmp_path / "schemathesis.toml").write_text(config(own_server.new_organizer(), submitted), encoding="utf-8")
+    report = tmp_path / "report.json"
+    command = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(tmp_path / "schemathesis.toml"),
+               "run", str(OPENAPI), "--url", own_server.origin,
+               "--checks", "all", "--header", f"Origin: {own_server.origin}", "--workers", "1",
+               "--max-examples", str(EXAMPLES), "--seed", SEED, "--exclude-path", ENDLESS,
+               "--generation-database", "none", "--request-timeout", "30", "--no-color",
+               "--report", "json", "--report-json-path", str(report)]
+    run = subprocess.run(command, check=False, cwd=tmp_path, capture_output=True, text=True, timeout=900)
+    assert report.exists(), run.stdout + run.stderr
+    result = json.loads(report.read_text(encoding="utf-8"))
+    operations = result["operations"]
+    cases = result["test_cases"]["generated"]
+    print(f"\nschemathesis {cases} cases over {operations['tested']} operations: "
+          f"{len(result['failures'])} failure kinds, {len(result['errors'])} errors")
+    assert result["failures"] == [] and result["errors"] == [], run.stdout[-20_000:]
+    assert run.returncode == 0, run.stdout[-20_000:]
+    documented = sum(1 for methods in json.loads(OPENAPI.read_text())["paths"].values() for _ in methods)
+    assert operations["tested"] == documented - 1  # all but the endless stream
+    assert own_server.alive()
+    assert own_server.request("GET", "/").status == 200
+    assert "Traceback" not in own_server.log_text()
+
+
+def test_answers_with_lone_surrogates_are_answered(server: Server) -> None:
+    """Regression: the store keeps lone surrogates, and every answer that sent them back (the
+    draft, a 409, the history, the print view) was a 500, as UTF-8 cannot encode them."""
+    ident = server.new_organizer()
+    answers = {"first_name": "Ada\ud800", "notes": "\udfff", "key\udbff": "x"}
+    body = json.dumps({"base_revision": None, "answers": answers})  # sent as \\ud800 escapes
+    assert server.request("PUT", f"/organizers/{ident}/draft", body,
+                          headers={"Content-Type": "application/json"}).status == 200
+    draft = server.request("GET", f"/organizers/{ident}/draft")
+    assert draft.status == 200 and draft.json()["answers"] == answers
+    stale = server.send_json("PUT", f"/organizers/{ident}/draft", {"base_revision": 0, "answers": {}})
+    assert stale.status == 409 and stale.json()["answers"] == answers
+    history = server.request("GET", f"/organizers/{ident}/history")
+    assert history.status == 200 and "key\udbff" in history.json()["history"][-1]["changed"]
+    printed = server.request("GET", f"/organizers/{ident}/print")
+    assert printed.status == 200 and "Ada\ufffd" in printed.body.decode("utf-8")
+    assert "Traceback" not in server.log_text()
+
+
+def test_a_whole_number_written_as_a_float_is_a_revision(server: Server) -> None:
+    """Regression: JSON has one number type, so `1.0` is revision 1 (it was 400 bad-body)."""
+    ident = server.new_organizer()
+    assert server.send_json("PUT", f"/organizers/{ident}/draft", {"base_revision": None, "answers": {}}).status == 200
+    saved = server.send_json("PUT", f"/organizers/{ident}/draft", {"base_revision": 1.0, "answers": {"notes": "x"}})
+    assert saved.status == 200 and saved.json() == {"revision": 2}
+    assert server.send_json("PUT", f"/organizers/{ident}/draft", {"base_revision": 1.5, "answers": {}}).status == 400
+
+
+def test_405_names_every_method_of_the_path(server: Server) -> None:
+    """Regression: a 405 carried no `Allow` (RFC 9110), and GET and PUT of the draft were two routes,
+    so a 405 there could name only one of them."""
+    ident = server.new_organizer()
+    for method in ("DELETE", "PATCH", "OPTIONS"):
+        refused = server.request(method, f"/organizers/{ident}/draft", headers={"Content-Length": "0"})
+        assert refused.status == 405 and refused.json()["error"] == "method-not-allowed"
+        assert allowed(refused.headers["allow"]) == {"GET", "HEAD", "PUT"}
+    assert allowed(server.request("POST", f"/organizers/{ident}/history").headers["allow"]) == {"GET", "HEAD"}
+
+
+def allowed(header: str) -> set[str]:
+    return {method.strip() for method in header.split(",")}
+
+
+def test_the_openapi_document_is_served(server: Server) -> None:
+    served = server.request("GET", "/openapi.json")
+    assert served.status == 200 and served.headers["content-type"] == "application/json"
+    assert served.json() == json.loads(OPENAPI.read_text(encoding="utf-8"))
+    assert served.headers["x-frame-options"] == "DENY" and served.headers["x-content-type-options"] == "nosniff"
