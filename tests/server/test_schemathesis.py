@@ -11,15 +11,23 @@ runs a bigger budget (cases per operation and phase; default 100).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from organizer.runtime.store import SQLiteStore
 from serverkit import Server
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import Message
 
 from organizer.server.api import OPENAPI
+from organizer.server.app import create_app
 
 EXAMPLES = int(os.environ.get("ORGANIZER_SCHEMATHESIS_EXAMPLES", "100"))
 SEED = os.environ.get("ORGANIZER_SCHEMATHESIS_SEED", "6")
@@ -132,3 +140,35 @@ def test_the_openapi_document_is_served(server: Server) -> None:
     assert served.status == 200 and served.headers["content-type"] == "application/json"
     assert served.json() == json.loads(OPENAPI.read_text(encoding="utf-8"))
     assert served.headers["x-frame-options"] == "DENY" and served.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_bug_answers_json_without_a_traceback(tmp_path: Path) -> None:
+    """D6: no debugger. Starlette runs with debug off and a bug answers `500 internal-error`, the
+    traceback (with what the failing code held) only on the console; nothing loads Werkzeug."""
+    store_path = tmp_path / "store.sqlite3"
+    app = create_app(tmp_path, SQLiteStore(store_path), store_path, 8000, live_reload=False)
+
+    async def bug(request: Request) -> Response:
+        raise RuntimeError("internal state: SECRET")
+
+    app.router.routes.append(Route("/bug", bug))
+    assert app.debug is False
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/bug", "raw_path": b"/bug", "query_string": b"",
+             "headers": [(b"host", b"127.0.0.1:8000")], "scheme": "http", "http_version": "1.1"}
+    with pytest.raises(RuntimeError):  # re-raised after the answer, for the server to log
+        asyncio.run(app(scope, receive, send))
+    assert sent[0]["status"] == 500
+    body = b"".join(m.get("body", b"") for m in sent[1:])
+    assert json.loads(body)["error"] == "internal-error" and b"SECRET" not in body and b"Traceback" not in body
+    probe = ("import sys, organizer.server.serve, organizer.server.app; "
+             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'werkzeug'))")
+    loaded = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True)
+    assert loaded.stdout.strip() == "[]"
