@@ -13,7 +13,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from organizer.runtime.lifecycle.clients import client as load_client
@@ -41,7 +41,7 @@ from organizer.runtime.lifecycle.templates import latest_version
 from organizer.runtime.store import STATES, SQLiteStore, Store
 
 from .bodies import HTTPRefusal, read_json
-from .errors import NO_STORE
+from .errors import NO_STORE, JSONAnswer
 from .services import organizer_id
 
 MAX_CLIENTS_PER_SEND = 10_000
@@ -62,8 +62,8 @@ def _refusals(handler: Handler) -> Handler:
     return run
 
 
-def _json(value: Any, status: int = 200) -> JSONResponse:
-    return JSONResponse(value, status_code=status, headers=NO_STORE)
+def _json(value: Any, status: int = 200) -> JSONAnswer:
+    return JSONAnswer(value, status_code=status, headers=NO_STORE)
 
 
 async def _object(request: Request) -> dict[str, Any]:
@@ -121,6 +121,9 @@ def routes(store: Store) -> list[BaseRoute]:
         saved = await run_in_threadpool(put_client, lifecycle, new, notify=_field(body, "notify", bool, True))
         return _json(_client(saved), 201)
 
+    async def clients_route(request: Request) -> Response:
+        return await (save_client if request.method == "POST" else list_clients)(request)
+
     @_refusals
     async def client_todo(request: Request) -> Response:
         ident = request.path_params["client_id"]
@@ -173,6 +176,9 @@ def routes(store: Store) -> list[BaseRoute]:
         return _json({"enabled": updated.reminders.enabled, "days": updated.reminders.days,
                       "limit": updated.reminders.limit, "sent": updated.reminders_sent})
 
+    async def reminders_route(request: Request) -> Response:
+        return await (put_reminders if request.method == "PUT" else get_reminders)(request)
+
     @_refusals
     async def firm_move(request: Request) -> Response:
         ident, name = organizer_id(request), request.path_params["move"]
@@ -205,14 +211,12 @@ def routes(store: Store) -> list[BaseRoute]:
             **NO_STORE, "content-disposition": f'attachment; filename="organizer-{ident}.zip"'})
 
     return [
-        Route("/lifecycle/clients", list_clients, methods=["GET"]),
-        Route("/lifecycle/clients", save_client, methods=["POST"]),
+        Route("/lifecycle/clients", clients_route, methods=["GET", "POST"]),
         Route("/lifecycle/clients/{client_id}/todo", client_todo, methods=["GET"]),
         Route("/lifecycle/organizers", list_organizers, methods=["GET"]),
         Route("/lifecycle/send", send_organizers, methods=["POST"]),
         Route("/lifecycle/organizers/{organizer_id}/resend", resend_organizer, methods=["POST"]),
-        Route("/lifecycle/organizers/{organizer_id}/reminders", get_reminders, methods=["GET"]),
-        Route("/lifecycle/organizers/{organizer_id}/reminders", put_reminders, methods=["PUT"]),
+        Route("/lifecycle/organizers/{organizer_id}/reminders", reminders_route, methods=["GET", "PUT"]),
         Route("/lifecycle/organizers/{organizer_id}/on-behalf", on_behalf, methods=["PUT"]),
         Route("/lifecycle/organizers/{organizer_id}/export", export, methods=["GET"]),
         Route("/lifecycle/organizers/{organizer_id}/{move}", firm_move, methods=["POST"]),

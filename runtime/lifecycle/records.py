@@ -46,10 +46,25 @@ class Client:
     status: str = "active"
     fields: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        texts = [self.id, self.name, self.first_name, self.last_name, self.email, self.company, *self.fields]
+        texts += [value for value in self.fields.values() if isinstance(value, str)]
+        if not all(_unicode(text) for text in texts):
+            raise LifecycleError("a client's texts must be Unicode text (one holds an unpaired surrogate)")
+
     def context(self) -> dict[str, Any]:
         """`client.*` for shortcodes and prefill: the built-in fields over the custom ones."""
         return {**self.fields, "id": self.id, "name": self.name, "first_name": self.first_name,
                 "last_name": self.last_name, "email": self.email, "company": self.company}
+
+
+def _unicode(text: str) -> bool:
+    """Whether `text` can be stored and mailed: no lone surrogate halves."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)

@@ -124,6 +124,8 @@ def test_a_season_through_the_api(http: Client, store: SQLiteStore, version: str
     ("POST", "/lifecycle/send", [1, 2], 400),
     ("POST", "/lifecycle/clients", {"id": "", "name": "x"}, 422),
     ("POST", "/lifecycle/clients", {"id": "x", "name": "x", "fields": {"a": [1]}}, 400),
+    ("POST", "/lifecycle/clients", {"id": "x", "name": "Ann \ud800"}, 422),
+    ("POST", "/lifecycle/clients", {"id": "x", "name": "x", "fields": {"note": "\udfff"}}, 422),
     ("PUT", "/lifecycle/organizers/missing/reminders", {"days": 2}, 404),
     ("POST", "/lifecycle/organizers/missing/teleport", {}, 404),
     ("GET", "/lifecycle/organizers/missing/export", None, 404),
@@ -157,3 +159,11 @@ def test_writes_need_the_servers_own_origin_and_json(http: Client, origin: str |
     assert answer.status in (403, 415)
     assert "access-control-allow-origin" not in answer.headers
     assert http("GET", "/lifecycle/clients").json()["clients"] == []
+
+
+@pytest.mark.parametrize(("path", "allowed"), [("/lifecycle/clients", {"GET", "POST"}),
+                                               ("/lifecycle/organizers/o1/reminders", {"GET", "PUT"})])
+def test_a_wrong_method_names_every_allowed_one(http: Client, path: str, allowed: set[str]) -> None:
+    answer = http("DELETE", path, {})
+    assert answer.status == 405
+    assert {m.strip() for m in answer.headers["allow"].split(",")} >= allowed
