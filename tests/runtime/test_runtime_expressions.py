@@ -53,7 +53,7 @@ def test_unary_minus_and_null() -> None:
     assert result == 0 and isinstance(result, int)  # -0 is 0 in the numeric model
 
 
-@pytest.mark.parametrize("a,b", itertools.product([0, 5, -1.5], [0, 0.0]))
+@pytest.mark.parametrize("a,b", list(itertools.product([0, 5, -1.5], [0, 0.0])))
 def test_division_by_zero_is_null(a: Any, b: Any) -> None:
     assert run(op("/", lit(a), lit(b))) is None
 
