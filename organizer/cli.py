@@ -12,7 +12,7 @@ from typing import Any
 from .dsl.diagnostics import Diagnostic, Severity
 from .dsl.frontend import check_file
 from .dsl.render import render_human, render_json, summary
-from .runtime.lifecycle.commands import register as register_lifecycle
+from .lifecycle_commands import register as register_lifecycle
 from .runtime.program import program_to_json
 from .sources import LoadedTemplate, collect, load_template, read_context, read_json_file
 
