@@ -229,6 +229,18 @@ def cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_history(args: argparse.Namespace) -> int:
+    entries = open_store(args).history(args.organizer)
+    if args.format == "json":
+        print(json.dumps([{"revision": e.revision, "at": e.at, "kind": e.kind, "actor": e.actor,
+                           "on_behalf": e.on_behalf, "changed": list(e.changed)} for e in entries], indent=2))
+        return EXIT_OK
+    for e in entries:
+        behalf = " (on behalf of the client)" if e.on_behalf else ""
+        print(f"{e.at}  r{e.revision:<4} {e.kind:<10} {e.actor}{behalf}  {', '.join(e.changed)}".rstrip())
+    return EXIT_OK
+
+
 def cmd_move(name: str) -> Command:
     @_guarded
     def run(args: argparse.Namespace) -> int:
@@ -376,6 +388,11 @@ def register(commands: Any, load_ir: LoadIR) -> None:
                                                          "deleted"))
     c.add_argument("--todo", action="store_true", help="the client's to-do list (needs --client)")
     c.set_defaults(run=_guarded(cmd_list))
+
+    c = commands.add_parser("history", parents=[store], help="an organizer's saves, submissions and events, oldest first")
+    c.add_argument("organizer", metavar="ORGANIZER_ID")
+    c.add_argument("--format", choices=("text", "json"), default="text")
+    c.set_defaults(run=_guarded(cmd_history))
 
     for name, text in (("resend", "email an open organizer again; it goes to the top of the to-do list"),
                        ("unsubmit", "reopen a submitted organizer"), ("seal", "seal a submitted organizer"),

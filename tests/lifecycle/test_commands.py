@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -51,6 +52,11 @@ def test_a_season_from_the_shell(shell: Path, sink: Sink, capsys: pytest.Capture
     assert main(["archive", second]) == 0 and main(["delete", second]) == 0
     assert main(["list", "--state", "deleted"]) == 0
     assert _ids(capsys.readouterr().out)[-1] == second
+    assert main(["history", first]) == 0
+    kinds = [line.split()[2] for line in capsys.readouterr().out.splitlines()]
+    assert kinds == ["create", "reminder", "reminders", "resend"]
+    assert main(["history", second, "--format", "json"]) == 0
+    assert [e["kind"] for e in json.loads(capsys.readouterr().out)] == ["create", "archive", "delete"]
 
 
 def test_export_seal_and_verify_from_the_shell(shell: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -90,6 +96,7 @@ def test_export_seal_and_verify_from_the_shell(shell: Path, capsys: pytest.Captu
     (["firm", "--timezone", "Mars/Olympus"], 1, "not a time zone"),
     (["export", "nope", "-o", "x.zip"], 1, "no organizer 'nope'"),
     (["seal", "nope"], 1, "no organizer 'nope'"),
+    (["history", "nope"], 1, "no organizer 'nope'"),
     (["job", "move", "nope", "x:1"], 1, "no job 'nope'"),
 ])
 def test_bad_input_is_one_line_without_a_traceback(shell: Path, capsys: pytest.CaptureFixture[str], argv: list[str],
