@@ -65,6 +65,8 @@ def _guarded(command: Command) -> Command:
         except (LifecycleError, StoreError) as error:
             print(f"organizer: {error}", file=sys.stderr)
             return EXIT_ERRORS
+        except BrokenPipeError:  # the reader went away (`| head`): not an error of the input
+            raise
         except OSError as error:
             where = f"{error.filename}: " if error.filename else ""
             print(f"organizer: {where}{error.strerror or error}", file=sys.stderr)
