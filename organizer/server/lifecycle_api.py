@@ -24,6 +24,7 @@ from organizer.runtime.lifecycle.records import (
     LifecycleError,
     ReminderSettings,
     Unknown,
+    WrongState,
 )
 from organizer.runtime.lifecycle.schema import install
 from organizer.runtime.lifecycle.sending import Sending, send
@@ -50,13 +51,16 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 
 def _refusals(handler: Handler) -> Handler:
-    """The lifecycle's refusals as JSON errors: 404 for an unknown id, else 422."""
+    """The lifecycle's refusals as JSON errors: 404 for an unknown id, 409 for a move the state does
+    not allow, else 422."""
     @wraps(handler)
     async def run(request: Request) -> Response:
         try:
             return await handler(request)
         except Unknown as error:
             raise HTTPRefusal(404, "not-found", str(error)) from None
+        except WrongState as error:
+            raise HTTPRefusal(409, "not-allowed", str(error)) from None
         except LifecycleError as error:
             raise HTTPRefusal(422, "refused", str(error)) from None
     return run
@@ -74,7 +78,11 @@ async def _object(request: Request) -> dict[str, Any]:
 
 
 def _field(body: dict[str, Any], name: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
+    """`body[name]` (`default` when absent), 400 unless it is a `kind`; a whole-number float counts
+    as an int (JSON has one number type: `3.0` is 3)."""
     value = body.get(name, default)
+    if kind is int and isinstance(value, float) and value.is_integer():
+        value = int(value)
     if value is not default and (not isinstance(value, kind) or isinstance(value, bool) and kind is int):
         raise HTTPRefusal(400, "bad-body", f"`{name}` has the wrong type")
     return value
@@ -179,17 +187,18 @@ def routes(store: Store) -> list[BaseRoute]:
     async def reminders_route(request: Request) -> Response:
         return await (put_reminders if request.method == "PUT" else get_reminders)(request)
 
-    @_refusals
-    async def firm_move(request: Request) -> Response:
-        ident, name = organizer_id(request), request.path_params["move"]
-        if name not in MOVES:
-            raise HTTPRefusal(404, "not-found", "no such move")
-        actor = _field(await _object(request), "actor", str, "staff")
-        if name == "seal":
-            manifest = await run_in_threadpool(lambda: seal(lifecycle, ident, actor=actor))
-            return _json({"state": "sealed", "seal": manifest})
-        moved = await run_in_threadpool(lambda: move(lifecycle, ident, name, actor=actor))
-        return _json({"state": moved.state})
+    def firm_move(name: str) -> Handler:
+        """The route of one of the firm's `MOVES`."""
+        @_refusals
+        async def run(request: Request) -> Response:
+            ident = organizer_id(request)
+            actor = _field(await _object(request), "actor", str, "staff")
+            if name == "seal":
+                manifest = await run_in_threadpool(lambda: seal(lifecycle, ident, actor=actor))
+                return _json({"state": "sealed", "seal": manifest})
+            moved = await run_in_threadpool(lambda: move(lifecycle, ident, name, actor=actor))
+            return _json({"state": moved.state})
+        return run
 
     @_refusals
     async def on_behalf(request: Request) -> Response:
@@ -219,5 +228,6 @@ def routes(store: Store) -> list[BaseRoute]:
         Route("/lifecycle/organizers/{organizer_id}/reminders", reminders_route, methods=["GET", "PUT"]),
         Route("/lifecycle/organizers/{organizer_id}/on-behalf", on_behalf, methods=["PUT"]),
         Route("/lifecycle/organizers/{organizer_id}/export", export, methods=["GET"]),
-        Route("/lifecycle/organizers/{organizer_id}/{move}", firm_move, methods=["POST"]),
+        *(Route(f"/lifecycle/organizers/{{organizer_id}}/{name}", firm_move(name), methods=["POST"])
+          for name in MOVES),
     ]

@@ -26,7 +26,7 @@ from ..store.files import display_name
 from .clients import client as load_client
 from .clients import firm as firm_settings
 from .names import context
-from .records import LifecycleError
+from .records import LifecycleError, WrongState
 from .states import issued
 from .templates import pinned
 
@@ -123,9 +123,9 @@ def export_zip(store: SQLiteStore, organizer_id: str) -> bytes:
 def seal(store: SQLiteStore, organizer_id: str, *, actor: str) -> dict[str, Any]:
     """Seal a submitted organizer (read-only from now on) and record what was sealed, including
     the sha256 of its export, which stays byte-identical."""
-    if store.organizer(organizer_id).state != "submitted":
-        raise LifecycleError(f"only a submitted organizer can be sealed; {organizer_id} is "
-                             f"{store.organizer(organizer_id).state.replace('_', ' ')}")
+    state = store.organizer(organizer_id).state
+    if state != "submitted":
+        raise WrongState(f"only a submitted organizer can be sealed; {organizer_id} is {state.replace('_', ' ')}")
     with store.transaction() as conn:
         manifest = {**package(store, organizer_id).manifest, "sealed_at": store.now(), "sealed_by": actor}
         store.move(organizer_id, "seal", actor=actor)

@@ -18,6 +18,10 @@ class Unknown(LifecycleError):
     """No client, job, pipeline, stage, template or organizer with that id."""
 
 
+class WrongState(LifecycleError):
+    """A move the organizer's state does not allow (HTTP 409, as the store's `NotAllowed`)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Firm:
     """The sender of every email; `host` names the Message-IDs, `timezone` decides `year` and `today`."""

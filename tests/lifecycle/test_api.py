@@ -167,3 +167,40 @@ def test_a_wrong_method_names_every_allowed_one(http: Client, path: str, allowed
     answer = http("DELETE", path, {})
     assert answer.status == 405
     assert {m.strip() for m in answer.headers["allow"].split(",")} >= allowed
+
+
+def test_sealing_an_organizer_that_is_not_submitted_is_a_409(http: Client, version: str) -> None:
+    """Regression: it was `422 refused`, while every other move the state does not allow is
+    `409 not-allowed` (the OpenAPI document and docs/lifecycle.md say 409)."""
+    http("POST", "/lifecycle/clients", {"id": "c1", "name": "Ada"})
+    (sent,) = http("POST", "/lifecycle/send", {"template": "season_tax", "clients": ["c1"]}).json()["sent"]
+    answer = http("POST", f"/lifecycle/organizers/{sent['organizer_id']}/seal", {})
+    assert answer.status == 409 and answer.json()["error"] == "not-allowed"
+
+
+def test_a_whole_number_written_as_a_float_is_a_number(http: Client, store: SQLiteStore, version: str) -> None:
+    """Regression: JSON has one number type, so `5.0` is 5 (days, years and revisions were 400 bad-body)."""
+    http("POST", "/lifecycle/clients", {"id": "c1", "name": "Ada"})
+    sent = http("POST", "/lifecycle/send", {"template": "season_tax", "clients": ["c1"], "year": 2026.0,
+                                            "reminders": {"days": 5.0, "limit": 2.0}})
+    assert sent.status == 201, sent.body
+    ident = sent.json()["sent"][0]["organizer_id"]
+    assert http("GET", f"/lifecycle/organizers/{ident}/reminders").json() == {"enabled": True, "days": 5,
+                                                                             "limit": 2, "sent": 0}
+    assert http("GET", "/lifecycle/organizers?client=c1").json()["organizers"][0]["period"] == "2026"
+    assert http("PUT", f"/lifecycle/organizers/{ident}/reminders", {"days": 7.0}).json()["days"] == 7
+    base = float(store.draft(ident).revision)
+    saved = http("PUT", f"/lifecycle/organizers/{ident}/on-behalf", {"actor": "ann", "base_revision": base,
+                                                                      "answers": {"moved": True}})
+    assert saved.status == 200 and saved.json() == {"revision": int(base) + 1}
+    assert http("PUT", f"/lifecycle/organizers/{ident}/reminders", {"days": 7.5}).status == 400
+
+
+@pytest.mark.parametrize(("route", "allowed"), [("export", {"GET", "HEAD"}), ("on-behalf", {"PUT"}),
+                                                ("reminders", {"GET", "HEAD", "PUT"})])
+def test_a_post_to_an_organizer_route_without_post_is_a_405(http: Client, route: str, allowed: set[str]) -> None:
+    """Regression: `POST /lifecycle/organizers/{id}/{move}` caught every POST below an organizer, so
+    these answered `404 no such move` instead of 405 with their methods in `Allow`."""
+    answer = http("POST", f"/lifecycle/organizers/o1/{route}", {})
+    assert answer.status == 405 and answer.json()["error"] == "method-not-allowed"
+    assert {m.strip() for m in answer.headers["allow"].split(",")} == allowed

@@ -1,8 +1,8 @@
 """RELIABILITY D6: schemathesis, with every check, over organizer/server/openapi.json against the
 real server (a subprocess over a temporary library and SQLite store). Path parameters name a real
-organizer or template most of the time (schemathesis dictionaries), so the cases reach the saves,
-submissions, uploads and print views, not only their 404s. Afterwards the server must be up and
-its console free of tracebacks.
+organizer, template or client most of the time (schemathesis dictionaries), so the cases reach the
+saves, submissions, uploads, print views and the lifecycle's sends, moves and exports, not only
+their 404s. Afterwards the server must be up and its console free of tracebacks.
 
     ORGANIZER_SCHEMATHESIS_EXAMPLES=500 python -m pytest tests/server/test_schemathesis.py -s
 
@@ -39,14 +39,35 @@ ENDLESS = "/preview/{key}/events"
 ACCEPTED = ["2xx", "404", "409", "413", "415", "422"]
 
 
-def config(organizer: str, submitted: str) -> str:
+#: The lifecycle's clients, added through the API before the run.
+CLIENTS = [{"id": "c1", "name": "Ada", "email": "ada@clients.example"},
+           {"id": "c2", "name": "Bob", "status": "offline"}]
+
+
+#: The firm's moves that cannot be undone by the API, each with its own organizer (in the state
+#: the move starts from), so that it spoils no other operation's ids.
+ONE_WAY = ("delete", "archive", "seal", "unsubmit")
+
+
+def config(organizers: list[str], moved: dict[str, str]) -> str:
     """schemathesis.toml: real ids and file questions in most cases, the statuses valid data may get."""
-    return f"""
+    own = "".join(f"""
+[dictionaries.{move}]
+values = {json.dumps([ident])}
+
+[[operations]]
+include-operation-id = "{move}"
+parameters = {{ "path.organizer_id" = {{ dictionary = "{move}", probability = 0.8 }} }}
+""" for move, ident in moved.items())
+    return f"""{own}
 [dictionaries.organizers]
-values = {json.dumps([organizer, submitted])}
+values = {json.dumps(organizers)}
 
 [dictionaries.templates]
 values = ["basics", "broken"]
+
+[dictionaries.clients]
+values = {json.dumps([c["id"] for c in CLIENTS])}
 
 [dictionaries.questions]
 values = ["/statements", "/accounts/0/proof", "/accounts/1/proof"]
@@ -54,6 +75,10 @@ values = ["/statements", "/accounts/0/proof", "/accounts/1/proof"]
 [parameters]
 "path.organizer_id" = {{ dictionary = "organizers", probability = 0.8 }}
 "path.key" = {{ dictionary = "templates", probability = 0.8 }}
+"path.client_id" = {{ dictionary = "clients", probability = 0.8 }}
+"query.client" = {{ dictionary = "clients", probability = 0.8 }}
+"body.template" = {{ dictionary = "templates", probability = 0.8 }}
+"body.clients[*]" = {{ dictionary = "clients", probability = 0.8 }}
 "header.X-Question" = {{ dictionary = "questions", probability = 0.8 }}
 
 [checks.positive_data_acceptance]
@@ -61,14 +86,35 @@ expected-statuses = {json.dumps(ACCEPTED)}
 """
 
 
+def submit(server: Server, ident: str) -> None:
+    """Submit `ident` with answers `basics` accepts, based on its current draft."""
+    draft = server.request("GET", f"/organizers/{ident}/draft")
+    base = draft.json()["revision"] if draft.status == 200 else None
+    saved = server.send_json("POST", f"/organizers/{ident}/submit",
+                             {"base_revision": base, "answers": {"first_name": "Ada", "has_income": False}})
+    assert saved.status == 200, saved.body
+
+
+def sent(server: Server, year: int, *, submitted: bool = False) -> str:
+    """`basics` sent to client c1 for `year` through the API, then submitted if `submitted`."""
+    answer = server.send_json("POST", "/lifecycle/send", {"template": "basics", "clients": ["c1"], "year": year})
+    assert answer.status == 201, answer.body
+    ident: str = answer.json()["sent"][0]["organizer_id"]
+    if submitted:
+        submit(server, ident)
+    return ident
+
+
 def test_schemathesis_all_checks(own_server: Server, tmp_path: Path) -> None:
     submitted = own_server.new_organizer()
-    saved = own_server.send_json("POST", f"/organizers/{submitted}/submit",
-                                 {"base_revision": None, "answers": {"first_name": "Ada", "has_income": False}})
-    assert saved.status == 200, saved.body
+    submit(own_server, submitted)
     (own_server.library / "broken.organizer").write_text('organizer broken "Broken" {\n  section s "S" {\n',
                                                         encoding="utf-8")
-    (tmp_path / "schemathesis.toml").write_text(config(own_server.new_organizer(), submitted), encoding="utf-8")
+    for client in CLIENTS:
+        assert own_server.send_json("POST", "/lifecycle/clients", client).status == 201
+    organizers = [own_server.new_organizer(), submitted, sent(own_server, 2026), sent(own_server, 2025, submitted=True)]
+    moved = {move: sent(own_server, 2020 + n, submitted=move in ("seal", "unsubmit")) for n, move in enumerate(ONE_WAY)}
+    (tmp_path / "schemathesis.toml").write_text(config(organizers, moved), encoding="utf-8")
     report = tmp_path / "report.json"
     command = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(tmp_path / "schemathesis.toml"),
                "run", str(OPENAPI), "--url", own_server.origin,
