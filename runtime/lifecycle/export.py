@@ -59,8 +59,15 @@ class Package:
     manifest: dict[str, Any]
 
 
+#: States whose submission can be exported: a reopened (unsubmitted) or deleted organizer cannot.
+EXPORTABLE = frozenset(("submitted", "sealed", "archived"))
+
+
 def package(store: SQLiteStore, organizer_id: str) -> Package:
     organizer = store.organizer(organizer_id)
+    if organizer.state not in EXPORTABLE:
+        raise WrongState(f"only a submitted, sealed or archived organizer can be exported; {organizer_id} is "
+                         f"{organizer.state.replace('_', ' ')}")
     answers = store.submission(organizer_id)
     if answers is None:
         raise LifecycleError(f"organizer {organizer_id} has no submission to export")

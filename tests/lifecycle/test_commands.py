@@ -67,7 +67,7 @@ def test_export_seal_and_verify_from_the_shell(shell: Path, capsys: pytest.Captu
     assert main(["send", "season.organizer", "--clients", "clients.csv"]) == 0
     first = _ids(capsys.readouterr().out)[0]
     assert main(["export", first, "-o", "x.zip"]) == 1
-    assert "no submission" in capsys.readouterr().err
+    assert "only a submitted, sealed or archived organizer" in capsys.readouterr().err
     store = install(SQLiteStore(shell / ".organizer" / "store.sqlite3"))
     submit(store, first, answers={"first_name": "Ada", "moved": False}, base_revision=store.draft(first).revision)
     assert main(["seal", first]) == 0

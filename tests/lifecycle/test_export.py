@@ -124,3 +124,17 @@ def test_only_a_submitted_organizer_can_be_exported_or_sealed(store: SQLiteStore
         export_zip(store, sent.organizer_id)
     with pytest.raises(LifecycleError):
         seal(store, sent.organizer_id, actor="staff")
+
+
+@pytest.mark.parametrize("move", ["unsubmit", "delete"])
+def test_a_reopened_or_deleted_organizer_is_not_exported(store: SQLiteStore, move: str) -> None:
+    from organizer.runtime.lifecycle.states import move as firm_move
+
+    version = store.put_template(template_json(UPLOADS))
+    put_client(store, Client(id="c", name="Client"))
+    (sent,) = send(store, Sending(template_version=version), ["c"])
+    submit(store, sent.organizer_id, answers={}, base_revision=store.draft(sent.organizer_id).revision)
+    assert export_zip(store, sent.organizer_id)
+    firm_move(store, sent.organizer_id, move, actor="staff")
+    with pytest.raises(LifecycleError, match="only a submitted, sealed or archived organizer"):
+        export_zip(store, sent.organizer_id)
