@@ -17,7 +17,6 @@ from functools import wraps
 from pathlib import Path
 from typing import Any
 
-from .runtime.store import SQLiteStore, StoreError
 from .runtime.lifecycle import jobs
 from .runtime.lifecycle.clients import (
     decode_csv,
@@ -32,12 +31,26 @@ from .runtime.lifecycle.clients import (
 from .runtime.lifecycle.dispatch import Dispatcher, SMTPServer
 from .runtime.lifecycle.export import export_zip, seal, verify, verify_zip
 from .runtime.lifecycle.outbox import counts
-from .runtime.lifecycle.records import Automation, Client, Contact, LifecycleError, ReminderSettings
+from .runtime.lifecycle.records import (
+    Automation,
+    Client,
+    Contact,
+    LifecycleError,
+    ReminderSettings,
+)
 from .runtime.lifecycle.reminders import run as run_reminders
 from .runtime.lifecycle.schema import install
 from .runtime.lifecycle.sending import Sending, send
-from .runtime.lifecycle.states import issued, move, organizers, resend, set_reminders, todo
+from .runtime.lifecycle.states import (
+    issued,
+    move,
+    organizers,
+    resend,
+    set_reminders,
+    todo,
+)
 from .runtime.lifecycle.templates import latest_version
+from .runtime.store import SQLiteStore, StoreError
 
 #: Turns TEMPLATE (a file) into organizer.json, or returns a message saying why it cannot.
 LoadIR = Callable[[str], "dict[str, Any] | str"]

@@ -13,10 +13,11 @@ import base64
 import datetime
 import hashlib
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Callable, Mapping, Union
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import escape
@@ -30,7 +31,7 @@ from .template import Template
 
 #: `file_url(pointer, file)` gives the link of one uploaded file (`pointer` is its JSON pointer in
 #: the answers, such as `/w2_forms/0` or `/dependents/1/documents/0`), or None for no link.
-FileUrl = Callable[[str, Mapping[str, Any]], Union[str, None]]
+FileUrl = Callable[[str, Mapping[str, Any]], str | None]
 #: The most row fields printed side by side; a wider repeat prints each row on its own.
 MAX_TABLE_COLUMNS = 6
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
@@ -97,7 +98,7 @@ class Table:
         return len(self.columns) > MAX_TABLE_COLUMNS
 
 
-Block = Union[Fields, GroupBlock, Table]
+Block = Fields | GroupBlock | Table
 
 
 @dataclass(frozen=True, slots=True)

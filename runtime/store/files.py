@@ -99,7 +99,7 @@ def display_name(name: str) -> str:
     if _WINDOWS_RESERVED.match(text):
         text = "_" + text
     if len(text) > MAX_NAME_LENGTH:
-        stem, dot, extension = text.rpartition(".")
+        _, dot, extension = text.rpartition(".")
         keep = extension if dot and 0 < len(extension) <= 16 else ""
         text = text[:MAX_NAME_LENGTH - len(keep) - 1].rstrip(" .") + ("." + keep if keep else "")
     return text or "file"

@@ -17,13 +17,28 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from .base import (
-    OPEN_STATES, TRANSITIONS, Draft, Exists, Frozen, HistoryEntry, Invalid, KeyReused, NotAllowed, NotAStore, NotFound, Organizer,
-    Saved, Stale, StoredFile, Unavailable, UploadRules,
+    OPEN_STATES,
+    TRANSITIONS,
+    Draft,
+    Exists,
+    Frozen,
+    HistoryEntry,
+    Invalid,
+    KeyReused,
+    NotAllowed,
+    NotAStore,
+    NotFound,
+    Organizer,
+    Saved,
+    Stale,
+    StoredFile,
+    Unavailable,
+    UploadRules,
 )
 from .files import BlobDirectory, display_name
 
@@ -92,12 +107,12 @@ _FILE_KEYS = frozenset(("name", "size", "media_type", "sha256"))
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def timestamp(moment: datetime) -> str:
     """ISO 8601 in UTC with microseconds, so text order is time order."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def encode(value: Any) -> str:

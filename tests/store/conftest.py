@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from organizer.runtime.store import SQLiteStore
 
 TEMPLATE = {"id": "sample", "format": "organizer/1", "sections": []}

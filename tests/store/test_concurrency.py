@@ -11,7 +11,6 @@ from typing import Any
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
-
 from organizer.runtime.store import Frozen, Invalid, SQLiteStore, Stale
 
 from .conftest import TEMPLATE

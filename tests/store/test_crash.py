@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from organizer.runtime.store import SQLiteStore, UploadRules
 
 from .conftest import TEMPLATE

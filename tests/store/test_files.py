@@ -10,9 +10,16 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from organizer.runtime.store import (
-    Invalid, NotFound, SQLiteStore, TooLarge, Unavailable, Unsupported, UploadRules, display_name, sniff,
+    Invalid,
+    NotFound,
+    SQLiteStore,
+    TooLarge,
+    Unavailable,
+    Unsupported,
+    UploadRules,
+    display_name,
+    sniff,
 )
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
@@ -89,7 +96,7 @@ def test_content_that_is_not_an_accepted_type_is_refused(store: SQLiteStore, org
 def test_polyglots_are_stored_as_the_type_their_first_bytes_say() -> None:
     assert sniff(PDF + b"<html><script>alert(1)</script>").media_type == "application/pdf"  # type: ignore[union-attr]
     assert sniff(b"GIF89a/*\x00*/=1;alert(1)").media_type == "image/gif"  # type: ignore[union-attr]
-    assert sniff("Name,Amount\nAnn,12\n".encode()).extensions == ("txt", "csv", "tsv")  # type: ignore[union-attr]
+    assert sniff(b"Name,Amount\nAnn,12\n").extensions == ("txt", "csv", "tsv")  # type: ignore[union-attr]
 
 
 HOSTILE_NAMES = ["../../etc/passwd", "..\\..\\x", "/abs", "C:\\x", "%2e%2e%2f", "a\x00.pdf", "a\r\nSet-Cookie: x.pdf",

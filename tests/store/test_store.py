@@ -7,9 +7,17 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
 from organizer.runtime.store import (
-    Exists, Frozen, Invalid, NotAllowed, NotAStore, NotFound, SQLiteStore, Stale, Unavailable, UploadRules,
+    Exists,
+    Frozen,
+    Invalid,
+    NotAllowed,
+    NotAStore,
+    NotFound,
+    SQLiteStore,
+    Stale,
+    Unavailable,
+    UploadRules,
 )
 
 from .conftest import TEMPLATE
