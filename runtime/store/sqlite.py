@@ -293,10 +293,10 @@ class SQLiteStore:
         return Organizer(*row)
 
     def organizers(self, *, client_id: str | None = None) -> list[Organizer]:
-        query, args = f"SELECT {_ORGANIZER_COLUMNS} FROM organizers", ()
-        if client_id is not None:
-            query, args = query + " WHERE client_id = ?", (client_id,)
-        return [Organizer(*row) for row in self._connection().execute(query + " ORDER BY created_at, id", args)]
+        where, args = ("WHERE client_id = ?", (client_id,)) if client_id is not None else ("", ())
+        rows = self._connection().execute(
+            f"SELECT {_ORGANIZER_COLUMNS} FROM organizers {where} ORDER BY created_at, id", args)
+        return [Organizer(*row) for row in rows]
 
     def draft(self, organizer_id: str) -> Draft:
         return self._draft(self._connection(), organizer_id)

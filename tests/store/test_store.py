@@ -214,3 +214,10 @@ def test_an_organizer_id_is_used_once(store: SQLiteStore, version: str) -> None:
     with pytest.raises(Exists):
         store.create_organizer(template_version=version, name="y", organizer_id="o-1")
     assert store.organizer("o-1").name == "x"
+
+
+def test_organizers_are_listed_oldest_first_and_by_client(store: SQLiteStore, version: str) -> None:
+    first = store.create_organizer(template_version=version, name="a", client_id="x").id
+    second = store.create_organizer(template_version=version, name="b").id
+    assert [o.id for o in store.organizers()] == [first, second]
+    assert [o.id for o in store.organizers(client_id="x")] == [first]
