@@ -24,10 +24,12 @@ from organizer.dsl.config import DEFAULT_CONFIG, LibraryConfig, find_config, loa
 from organizer.dsl.diagnostics import Diagnostic, Severity, Span
 from organizer.dsl.frontend import check_source, decode_source
 from organizer.dsl.gcpause import gc_paused
-from organizer.runtime.program import Program, program_to_json
+from organizer.runtime.program import Program
 
 from .form import emit_form
+from .ir_json import ir_object
 from .lower import lower
+from .presence import plan_program
 from .schema import draft_schema, plain_text, submission_schema
 
 INDEX = "index.json"
@@ -37,21 +39,25 @@ _ID = re.compile(r"[a-z][a-z0-9_]{0,63}")
 Emitter = Callable[[Program], dict[str, str]]
 
 
-def dumps(data: Any) -> str:
-    """The one serialisation of every artifact: stable, no NaN, compact.
+def dumps(data: Any, default: Callable[[Any], Any] | None = None) -> str:
+    """The one serialisation of every artifact: stable, no NaN, compact (`default` as json.dumps).
 
     Compact because `indent` switches Python to its pure-Python encoder, 7x slower on a
     5,000-question schema; `python -m json.tool` shows an artifact indented.
     """
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, allow_nan=False, separators=(",", ":")) + "\n"
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, allow_nan=False, separators=(",", ":"),
+                      default=default) + "\n"
 
 
 def emit_ir(program: Program) -> dict[str, str]:
-    return {"organizer.json": dumps(program_to_json(program))}
+    """`organizer.json`: `program_to_json(program)`, encoded straight from the dataclasses."""
+    return {"organizer.json": dumps(program, default=ir_object)}
 
 
 def emit_schemas(program: Program) -> dict[str, str]:
-    return {"schema.json": dumps(submission_schema(program)), "draft.schema.json": dumps(draft_schema(program))}
+    plan = plan_program(program)
+    return {"schema.json": dumps(submission_schema(program, plan)),
+            "draft.schema.json": dumps(draft_schema(program, plan))}
 
 
 #: Every artifact of a template comes from one of these; an emitter returns {file name: text}.

@@ -19,7 +19,7 @@ import datetime
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -31,8 +31,9 @@ from markupsafe import Markup
 
 import organizer.runtime.formats as formats
 from organizer.runtime.messages import CURRENCY_SYMBOLS, catalogue, ui
-from organizer.runtime.program import Group, Item, Note, Program, Repeat, program_to_json
+from organizer.runtime.program import Group, Item, Note, Program, Repeat
 
+from .ir_json import PageObjects
 from .notes import render_markdown
 
 HERE = Path(__file__).parent
@@ -94,12 +95,13 @@ def _json_value(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON data")
 
 
-def script_json(data: Any) -> Markup:
+def script_json(data: Any, default: Callable[[Any], Any] = _json_value) -> Markup:
     """JSON for a `<script type="application/json">` block: `<`, `>`, `&`, U+2028, U+2029 and lone
     surrogates escaped, so no text can close the element or start a comment; JSON.parse gives
-    back exactly `data`. (Allow-listed Markup: the text holds no `<` at all.)"""
+    back exactly `data` (`default` turns what JSON cannot hold into data). (Allow-listed Markup:
+    the text holds no `<` at all.)"""
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False,
-                      default=_json_value)
+                      default=default)
     text = (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
     text = re.sub("[\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", text)
@@ -197,21 +199,6 @@ def ir_members(ir: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str]]:
         yield from items(section["items"])
 
 
-def page_program(program: Program) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    """The IR as the page embeds it: without the null members of its sections, items and checks
-    (half of its bytes in a large form, so half the text for the browser to parse), and for each
-    kind of object the names of the members left out, which the page puts back before its runtime
-    reads the IR (form.js, `withNulls`). Expressions are kept whole."""
-    ir = program_to_json(program)
-    left_out: dict[str, set[str]] = {}
-    for member, kind in ir_members(ir):
-        names = [name for name, value in member.items() if value is None]
-        for name in names:
-            del member[name]
-        left_out.setdefault(kind, set()).update(names)
-    return ir, {kind: sorted(names) for kind, names in sorted(left_out.items()) if names}
-
-
 def view_model(program: Program, *, context: dict[str, Any] | None = None, answers: dict[str, Any] | None = None,
                revision: int | None = None, previous: dict[str, Any] | None = None, autosave_url: str | None = None,
                submit_url: str | None = None, upload_url: str | None = None,
@@ -225,10 +212,14 @@ def view_model(program: Program, *, context: dict[str, Any] | None = None, answe
     notes: dict[str, list[dict[str, Any]]] = {}
     for section in program.sections:
         _notes(page, section.items, section.id, [0], notes)
-    ir, null_members = page_program(program)
+    # The IR without the null members of its sections, items and checks (half of its bytes in a
+    # large form, so half the text for the browser to parse); the page puts them back before its
+    # runtime reads the IR (form.js, `withNulls`). Expressions are kept whole.
+    page_objects = PageObjects()
+    program_json = script_json(program, default=page_objects)
     data = {
         "context": context or {}, "answers": answers, "revision": revision, "previous": previous or {},
-        "shortcodes": page.shortcodes, "notes": notes, "null_members": null_members,
+        "shortcodes": page.shortcodes, "notes": notes, "null_members": page_objects.null_members(),
         "messages": messages_data(language), "formats": formats_data(),
         "storage_key": storage_key or f"organizer:{program.id}:{program.source_sha256[:16]}",
     }
@@ -239,7 +230,7 @@ def view_model(program: Program, *, context: dict[str, Any] | None = None, answe
         "autosave_url": autosave_url or "", "submit_url": submit_url or "", "upload_url": upload_url or "",
         "csp": content_security_policy(script, style, (autosave_url, submit_url, upload_url)),
         "script": Markup(script), "style": Markup(style),  # noqa: S704 - reviewed: our own static files
-        "program_json": script_json(ir), "data_json": script_json(data),
+        "program_json": program_json, "data_json": script_json(data),
     }
 
 
