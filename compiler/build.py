@@ -29,7 +29,6 @@ from organizer.runtime.program import Program
 from .form import emit_form
 from .ir_json import ir_object
 from .lower import lower
-from .presence import plan_program
 from .schema import draft_schema, plain_text, submission_schema
 
 INDEX = "index.json"
@@ -55,9 +54,7 @@ def emit_ir(program: Program) -> dict[str, str]:
 
 
 def emit_schemas(program: Program) -> dict[str, str]:
-    plan = plan_program(program)
-    return {"schema.json": dumps(submission_schema(program, plan)),
-            "draft.schema.json": dumps(draft_schema(program, plan))}
+    return {"schema.json": dumps(submission_schema(program)), "draft.schema.json": dumps(draft_schema(program))}
 
 
 #: Every artifact of a template comes from one of these; an emitter returns {file name: text}.

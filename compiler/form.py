@@ -102,9 +102,10 @@ def script_json(data: Any, default: Callable[[Any], Any] = _json_value) -> Marku
     the text holds no `<` at all.)"""
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False,
                       default=default)
-    text = (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
-    text = re.sub("[\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", text)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    if not text.isascii():  # (constant time: Python marks an ASCII string as such)
+        text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+        text = re.sub("[\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", text)
     return Markup(text)  # noqa: S704 - reviewed: escaped above
 
 

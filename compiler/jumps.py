@@ -42,7 +42,8 @@ def lower_gotos(sections: tuple[Section, ...]) -> tuple[Section, ...]:
     order = {s.id: k for k, s in enumerate(sections)}
     lowered = []
     for k, section in enumerate(sections):
-        terms = [t for t in (skip_condition(earlier, order, k) for earlier in sections[:k]) if t is not None]
+        terms = [t for t in (skip_condition(earlier, order, k) for earlier in sections[:k] if earlier.gotos)
+                 if t is not None]
         skipped = _or(terms) if terms else None
         lowered.append(dataclasses.replace(section, skipped_when=skipped))
     return tuple(lowered)

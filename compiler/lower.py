@@ -40,6 +40,10 @@ SIZE_UNITS = {"KB": 1024, "MB": 1024**2, "GB": 1024**3}
 # ISO 4217 minor units that differ from 2.
 CURRENCY_DECIMALS = {"JPY": 0, "KRW": 0, "KWD": 3, "BHD": 3, "OMR": 3, "JOD": 3, "TND": 3}
 _NUMERIC_TYPES = ("number", "integer", "money")
+# The checks a question type's `min` and `max` set; other types: "minimum", "maximum".
+_BOUND_NAMES = {"text": ("min_length", "max_length"), "textarea": ("min_length", "max_length"),
+                "multichoice": ("min_items", "max_items"), "file": ("min_items", "max_items"),
+                "date": ("min_date", "max_date")}
 
 
 def lower(module: a.Module, template: a.Template, source_file: str, source_text: str,
@@ -223,6 +227,8 @@ class _Lowerer:
         when: Expr | None = None
         for modifier in q.modifiers:
             match modifier:
+                case a.Option() | a.Bound() | a.Pattern() | a.Accept() | a.MaxSize():
+                    pass  # read by _checks and _options (first: options and bounds are the most frequent)
                 case a.Required(condition=None):
                     fields["required"] = True
                 case a.Required(condition=condition):
@@ -241,8 +247,6 @@ class _Lowerer:
                     fields["currency"] = modifier.code.value.upper()
                 case a.From():
                     fields["options_from"] = modifier.list_id.value
-                case a.Bound() | a.Pattern() | a.Option() | a.Accept() | a.MaxSize():
-                    pass  # read by _checks and _options
                 case _:
                     assert_never(modifier)
         return Question(
@@ -259,18 +263,14 @@ class _Lowerer:
 
     def _checks(self, q: a.Question, currency: str | None) -> Checks:
         qtype = q.type.value
-        bounds: dict[a.BoundKind, a.Number | a.String | a.Today] = {
-            m.kind: m.value for m in q.modifiers if isinstance(m, a.Bound)}
-        low, high = bounds.get(a.BoundKind.MIN), bounds.get(a.BoundKind.MAX)
+        low, high = _BOUND_NAMES.get(qtype, ("minimum", "maximum"))
         checks: dict[str, Any] = {}
-        names = {"text": ("min_length", "max_length"), "textarea": ("min_length", "max_length"),
-                 "multichoice": ("min_items", "max_items"), "file": ("min_items", "max_items"),
-                 "date": ("min_date", "max_date")}.get(qtype, ("minimum", "maximum"))
-        for name, bound in zip(names, (low, high)):
-            if bound is not None:
-                checks[name] = "today" if isinstance(bound, a.Today) else bound.value
         for modifier in q.modifiers:
-            if isinstance(modifier, a.Pattern):
+            if isinstance(modifier, a.Bound):
+                bound = modifier.value
+                checks[low if modifier.kind is a.BoundKind.MIN else high] = (
+                    "today" if isinstance(bound, a.Today) else bound.value)
+            elif isinstance(modifier, a.Pattern):
                 checks["pattern"] = portable_pattern(modifier.regex.value)
                 checks["pattern_source"] = modifier.regex.value
             elif isinstance(modifier, a.Accept):

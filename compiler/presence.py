@@ -79,13 +79,29 @@ def answer_items(items: tuple[Item, ...]) -> list[Answer]:
     return found
 
 
+#: The sections last planned and their plan: lowering (for `runtime_only`) and both schemas plan
+#: the same sections, so each build plans them once. (Plans are read-only once made.)
+_last_plan: tuple[tuple[Section, ...], ProgramPlan] | None = None
+
+
 def plan_program(program: Program) -> ProgramPlan:
-    names = {a.id: a for s in program.sections for a in answer_items(s.items)}
+    """The presence plan of a program's sections (remembered for the sections planned last)."""
+    global _last_plan
+    last = _last_plan
+    if last is not None and last[0] is program.sections:
+        return last[1]
+    plan = _plan_sections(program.sections)
+    _last_plan = (program.sections, plan)
+    return plan
+
+
+def _plan_sections(program_sections: tuple[Section, ...]) -> ProgramPlan:
+    names = {a.id: a for s in program_sections for a in answer_items(s.items)}
     sections: dict[str, Predicate | None] = {}
     scope = Scope(names, "ref", sections)  # `sections` and `computed` fill in as planning goes
     defs: dict[str, Predicate] = {}
     plans = []
-    for section in program.sections:
+    for section in program_sections:
         condition = [*conjuncts(section.visible_when), *_not_each(section.skipped_when)]
         visible = split(condition, scope)
         predicate = all_of(list(visible.local))

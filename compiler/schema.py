@@ -24,15 +24,14 @@ SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 CHUNK = 32
 
 
-def submission_schema(program: Program, plan: ProgramPlan | None = None) -> Schema:
-    """A submission: shown answers typed and checked, required ones present, hidden ones absent
-    (`plan`: the program's `plan_program`, when the caller has it)."""
-    return _Emitter(program, plan or plan_program(program), draft=False).root()
+def submission_schema(program: Program) -> Schema:
+    """A submission: shown answers typed and checked, required ones present, hidden ones absent."""
+    return _Emitter(program, draft=False).root()
 
 
-def draft_schema(program: Program, plan: ProgramPlan | None = None) -> Schema:
+def draft_schema(program: Program) -> Schema:
     """A draft (autosave): any subset of the answers, hidden ones included, each typed and checked."""
-    return _Emitter(program, plan or plan_program(program), draft=True).root()
+    return _Emitter(program, draft=True).root()
 
 
 def plain_text(parts: list[Any]) -> str:
@@ -102,10 +101,10 @@ def _rows(repeat: str, row_rule: Schema) -> Schema:
 
 
 class _Emitter:
-    def __init__(self, program: Program, plan: ProgramPlan, draft: bool) -> None:
+    def __init__(self, program: Program, draft: bool) -> None:
         self.program = program
         self.draft = draft
-        self.plan = plan
+        self.plan: ProgramPlan = plan_program(program)
         self.notes: dict[str, list[RuntimeRule]] = defaultdict(list)
         for rule in program.runtime_only:
             if not draft or rule.code in VALUE_CODES:
