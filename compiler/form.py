@@ -95,13 +95,13 @@ def _json_value(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON data")
 
 
-def script_json(data: Any, default: Callable[[Any], Any] = _json_value) -> Markup:
+def script_json(data: Any, default: Callable[[Any], Any] = _json_value, *, check_circular: bool = True) -> Markup:
     """JSON for a `<script type="application/json">` block: `<`, `>`, `&`, U+2028, U+2029 and lone
     surrogates escaped, so no text can close the element or start a comment; JSON.parse gives
-    back exactly `data` (`default` turns what JSON cannot hold into data). (Allow-listed Markup:
-    the text holds no `<` at all.)"""
+    back exactly `data` (`default` and `check_circular` as json.dumps; the IR, a tree the compiler
+    built, skips the check). (Allow-listed Markup: the text holds no `<` at all.)"""
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False,
-                      default=default)
+                      check_circular=check_circular, default=default)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     if not text.isascii():  # (constant time: Python marks an ASCII string as such)
         text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
@@ -217,7 +217,7 @@ def view_model(program: Program, *, context: dict[str, Any] | None = None, answe
     # large form, so half the text for the browser to parse); the page puts them back before its
     # runtime reads the IR (form.js, `withNulls`). Expressions are kept whole.
     page_objects = PageObjects()
-    program_json = script_json(program, default=page_objects)
+    program_json = script_json(program, default=page_objects, check_circular=False)
     data = {
         "context": context or {}, "answers": answers, "revision": revision, "previous": previous or {},
         "shortcodes": page.shortcodes, "notes": notes, "null_members": page_objects.null_members(),
