@@ -9,6 +9,7 @@ which leaves out the null members of sections, items and checks (compiler/form.p
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any
 
 from organizer.runtime.program import (
@@ -23,15 +24,17 @@ from organizer.runtime.program import (
 
 
 class _ObjectMakers(dict[type, Callable[[Any], dict[str, Any]]]):
-    """For each IR dataclass, the function from an instance to its JSON object, made on first use
-    and written out from the field names as `dataclasses` writes `__init__` (a dict display,
-    a third quicker than a loop over the fields; it runs for every object of the IR)."""
+    """For each IR dataclass, the function from an instance to its JSON object, made on first use:
+    one `attrgetter` reads every field, zipped with the field names (it runs for every object of
+    the IR, so no loop over the fields in Python)."""
 
     def __missing__(self, cls: type) -> Callable[[Any], dict[str, Any]]:
-        names = list(cls.__dataclass_fields__)
-        assert all(name.isidentifier() for name in names), names
-        source = "lambda value: {" + ", ".join(f"{name!r}: value.{name}" for name in names) + "}"
-        maker: Callable[[Any], dict[str, Any]] = eval(source)  # reviewed: field names only
+        names = tuple(cls.__dataclass_fields__)
+        values = attrgetter(*names) if len(names) > 1 else (lambda value: (getattr(value, names[0]),))
+
+        def maker(value: Any) -> dict[str, Any]:
+            return dict(zip(names, values(value)))
+
         self[cls] = maker
         return maker
 

@@ -152,7 +152,7 @@ def test_runtime_does_not_import_the_parser_or_the_compiler() -> None:
 
 def test_runtime_sources_import_only_allowed_modules() -> None:
     import ast
-    allowed = {"__future__", "dataclasses", "typing", "re", "math", "decimal", "json", "os", "datetime", "heapq",
+    allowed = {"__future__", "collections", "dataclasses", "typing", "re", "math", "decimal", "json", "os", "datetime", "heapq",
                "functools", "pathlib", "markupsafe", "jinja2", "jsonschema", "yaml",
                "base64", "hashlib"}  # the CSP hash of the print page's stylesheet
     folder = Path(__file__).parents[2] / "runtime"
