@@ -192,11 +192,10 @@ class _Emitter:
         if field.requires_exactly and (field.visible.outer or field.required_if.outer):
             inner = _guarded(all_of([*field.visible.local, *field.required_if.local]),
                              has_value(name, non_empty(field.item)), None)
-            assert inner is not None
-            then = _rows(repeat, inner)
-            rule = _guarded(all_of([*field.visible.outer, *field.required_if.outer]), then, None)
-            if rule is not None:
-                rules.append(rule)
+            if inner is not None:  # None: the row's own conditions never hold, so it is never required
+                rule = _guarded(all_of([*field.visible.outer, *field.required_if.outer]), _rows(repeat, inner), None)
+                if rule is not None:
+                    rules.append(rule)
         return rules
 
     # --- values -----------------------------------------------------------------------------

@@ -325,3 +325,27 @@ def _schema_for(body: str) -> dict[str, Any]:
     result = compile_source(f'organizer t "T" {{\n  section s "S" {{\n    {body}\n  }}\n}}\n', "t.organizer")
     assert result.program is not None, [str(d) for d in result.diagnostics]
     return json.loads(result.artifacts["schema.json"])
+
+
+ROW_FIELD_NEVER_SHOWN = """\
+organizer t "T" {
+  section s "S" {
+    yesno five "Five"
+    repeat rows "Rows" {
+      text order "Order" required when five and false
+    }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("answers", [{"five": True, "rows": [{}]}, {"five": False, "rows": [{}]},
+                                     {"five": True, "rows": [{"order": "x"}]}, {"five": True}])
+def test_a_required_row_field_whose_own_condition_never_holds(answers: dict[str, Any]) -> None:
+    """Its rows never require it (the schema emitter once asserted they must)."""
+    result = compile_source(ROW_FIELD_NEVER_SHOWN, "never.organizer")
+    assert result.program is not None
+    schema = json.loads(result.artifacts["schema.json"])
+    runtime_valid = not Template(result.program).validate(answers)
+    assert Draft202012Validator(schema, format_checker=FormatChecker()).is_valid(answers) == runtime_valid
+    assert runtime_valid == ("order" not in str(answers))
