@@ -190,9 +190,6 @@ class SQLiteStore:
 
     def connection(self) -> sqlite3.Connection:
         """This thread's connection: for reads outside a transaction, each statement sees a committed state."""
-        return self._connection()
-
-    def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None or self._local.pid != os.getpid():
             with _translated_errors():
@@ -209,7 +206,7 @@ class SQLiteStore:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (`BEGIN IMMEDIATE`); nested calls join the open one."""
-        conn = self._connection()
+        conn = self.connection()
         if conn.in_transaction:
             yield conn
             return
@@ -260,7 +257,7 @@ class SQLiteStore:
         return version
 
     def template_json(self, version: str) -> dict[str, Any]:
-        row = self._connection().execute("SELECT ir FROM templates WHERE version = ?", (version,)).fetchone()
+        row = self.connection().execute("SELECT ir FROM templates WHERE version = ?", (version,)).fetchone()
         if row is None:
             raise NotFound(f"no template version {version}")
         return json.loads(row[0])  # type: ignore[no-any-return]
@@ -286,7 +283,7 @@ class SQLiteStore:
         return self.organizer(organizer_id)
 
     def organizer(self, organizer_id: str) -> Organizer:
-        row = self._connection().execute(f"SELECT {_ORGANIZER_COLUMNS} FROM organizers WHERE id = ?",
+        row = self.connection().execute(f"SELECT {_ORGANIZER_COLUMNS} FROM organizers WHERE id = ?",
                                          (organizer_id,)).fetchone()
         if row is None:
             raise NotFound(f"no organizer {organizer_id!r}")
@@ -294,12 +291,12 @@ class SQLiteStore:
 
     def organizers(self, *, client_id: str | None = None) -> list[Organizer]:
         where, args = ("WHERE client_id = ?", (client_id,)) if client_id is not None else ("", ())
-        rows = self._connection().execute(
+        rows = self.connection().execute(
             f"SELECT {_ORGANIZER_COLUMNS} FROM organizers {where} ORDER BY created_at, id", args)
         return [Organizer(*row) for row in rows]
 
     def draft(self, organizer_id: str) -> Draft:
-        return self._draft(self._connection(), organizer_id)
+        return self._draft(self.connection(), organizer_id)
 
     def _draft(self, conn: sqlite3.Connection, organizer_id: str) -> Draft:
         row = conn.execute("SELECT revision, answers, state FROM organizers WHERE id = ?", (organizer_id,)).fetchone()
@@ -308,7 +305,7 @@ class SQLiteStore:
         return Draft(organizer_id, row[0], json.loads(row[1]), row[2])
 
     def submission(self, organizer_id: str) -> dict[str, Any] | None:
-        row = self._connection().execute("SELECT submission FROM organizers WHERE id = ?", (organizer_id,)).fetchone()
+        row = self.connection().execute("SELECT submission FROM organizers WHERE id = ?", (organizer_id,)).fetchone()
         if row is None:
             raise NotFound(f"no organizer {organizer_id!r}")
         return json.loads(row[0]) if row[0] is not None else None
@@ -395,13 +392,13 @@ class SQLiteStore:
 
     def history(self, organizer_id: str) -> list[HistoryEntry]:
         self.organizer(organizer_id)
-        rows = self._connection().execute(
+        rows = self.connection().execute(
             "SELECT revision, at, kind, actor, on_behalf, changed FROM history WHERE organizer_id = ? ORDER BY seq",
             (organizer_id,))
         return [HistoryEntry(r[0], r[1], r[2], r[3], bool(r[4]), tuple(json.loads(r[5]))) for r in rows]
 
     def revision_answers(self, organizer_id: str, revision: int) -> dict[str, Any]:
-        row = self._connection().execute(
+        row = self.connection().execute(
             "SELECT answers FROM history WHERE organizer_id = ? AND revision = ? AND answers IS NOT NULL"
             " ORDER BY seq DESC LIMIT 1", (organizer_id, revision)).fetchone()
         if row is None:
@@ -428,14 +425,14 @@ class SQLiteStore:
         return stored
 
     def files(self, organizer_id: str) -> list[StoredFile]:
-        rows = self._connection().execute(
+        rows = self.connection().execute(
             "SELECT name, size, media_type, sha256 FROM files WHERE organizer_id = ? ORDER BY created_at, sha256",
             (organizer_id,))
         return [StoredFile(*row) for row in rows]
 
     def open_file(self, organizer_id: str, sha256: str) -> tuple[StoredFile, Iterator[bytes]]:
         """A file of this organizer and its bytes; `NotFound` for any other organizer's or none."""
-        row = self._connection().execute(
+        row = self.connection().execute(
             "SELECT name, size, media_type, sha256 FROM files WHERE organizer_id = ? AND sha256 = ?",
             (organizer_id, sha256)).fetchone()
         if row is None or not self.blobs.exists(sha256):
@@ -444,7 +441,7 @@ class SQLiteStore:
 
     def collect_orphans(self, grace_seconds: float = 3600) -> int:
         """Remove blobs and temporary files no row references (left by a crash mid-upload)."""
-        referenced = {row[0] for row in self._connection().execute("SELECT DISTINCT sha256 FROM files")}
+        referenced = {row[0] for row in self.connection().execute("SELECT DISTINCT sha256 FROM files")}
         return self.blobs.collect(referenced, grace_seconds)
 
 

@@ -185,8 +185,8 @@ def test_a_migration_killed_midway_leaves_the_old_or_the_new_schema(tmp_path: Pa
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
         store = SQLiteStore(path)  # reopening completes whatever was not applied
-        tables = {row[0] for row in store._connection().execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        applied = {row[0] for row in store._connection().execute("SELECT name FROM migrations")}
+        tables = {row[0] for row in store.connection().execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        applied = {row[0] for row in store.connection().execute("SELECT name FROM migrations")}
         extras = sum(name.startswith("extra_") for name in tables)
         assert extras == (300 if "extra/1" in applied else 0)
         assert {"organizers", "history", "files", "templates"} <= tables

@@ -184,7 +184,7 @@ def test_another_applications_database_is_not_a_store(tmp_path: Path) -> None:
 
 def test_a_full_disk_acknowledges_nothing_and_recovers(store: SQLiteStore, organizer_id: str) -> None:
     store.save(organizer_id, base_revision=None, answers={"a": 1})
-    conn = store._connection()
+    conn = store.connection()
     pages = conn.execute("PRAGMA page_count").fetchone()[0]
     conn.execute(f"PRAGMA max_page_count = {pages}")
     with pytest.raises(Unavailable) as refused:
