@@ -57,3 +57,19 @@ def test_damaged_templates_fail_identically(data: st.DataObject) -> None:
     end = data.draw(st.integers(start, min(start + 12, len(text))))
     junk = data.draw(st.text(alphabet='{}()[]"<>=!#\n \tabcxyz019-+.,', max_size=6))
     _same(text[:start] + junk + text[end:])
+
+
+def test_a_wrapper_chain_it_does_not_know_falls_back_to_larks_own(monkeypatch: Any) -> None:
+    """If Lark's wrappers change shape, the driver runs Lark's callbacks as they are, and still agrees."""
+    from organizer.dsl import drive
+    from organizer.dsl import parse as parse_module
+
+    known = drive._reduction
+    monkeypatch.setattr(drive, "_reduction", lambda rule, callback: None if rule.origin.name == "option" else
+                        known(rule, callback))
+    driver = drive.FastDriver(parse_module._get_parser())
+    assert not any(isinstance(r.reduce, type) for row in driver.table.values() for r in row.values()
+                   if isinstance(r, drive._Reduction)), "inlined rules build Lark's Trees again, not lists"
+    text = (ROOT / "tests/fixtures/spec_example.organizer").read_text(encoding="utf-8")
+    parse_module._builder.reset("t.organizer")
+    assert driver.parse(text + "\n") == parse_with_lark(text, "t.organizer").module
