@@ -98,9 +98,11 @@ def _submit(found: Services, ident: str, base: int | None, answers: dict[str, An
         if (base or 0) != draft.revision:
             raise Stale(draft)
         raise Invalid(problems)
-    with found.writes:
+    with found.writes, found.store.transaction() as conn:
         saved: Saved = found.store.submit(ident, base_revision=base, answers=answers, problems=[],
                                           idempotency_key=key)
+        for hook in found.submit_hooks:
+            hook(conn, ident)
     return saved
 
 

@@ -25,7 +25,7 @@ from .services import PinnedTemplates, Services
 from .watch import watch
 
 
-def extra_routes(store: Store) -> list[BaseRoute]:
+def extra_routes(found: Services) -> list[BaseRoute]:
     """The lifecycle's routes (`organizer.server.lifecycle_api`), when that module is installed."""
     try:
         module = importlib.import_module("organizer.server.lifecycle_api")
@@ -33,7 +33,7 @@ def extra_routes(store: Store) -> list[BaseRoute]:
         if exc.name != "organizer.server.lifecycle_api":
             raise
         return []
-    routes: list[BaseRoute] = module.routes(store)
+    routes: list[BaseRoute] = module.routes(found)
     return routes
 
 
@@ -55,7 +55,7 @@ def create_app(root: Path, store: Store, store_path: Path, port: int, *, extra_h
             if watcher is not None:
                 await watcher
 
-    routes = [*pages.ROUTES, *api.ROUTES, *uploads.ROUTES, *extra_routes(store)]
+    routes = [*pages.ROUTES, *api.ROUTES, *uploads.ROUTES, *extra_routes(found)]
     app = Starlette(routes=routes, exception_handlers=HANDLERS, lifespan=lifespan,
                     middleware=[Middleware(SecurityMiddleware, hosts=allowed_hosts(port, extra_hosts))])
     app.state.services = found

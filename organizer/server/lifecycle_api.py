@@ -34,16 +34,17 @@ from organizer.runtime.lifecycle.states import (
     issued,
     move,
     organizers,
+    record_submissions,
     resend,
     set_reminders,
     todo,
 )
 from organizer.runtime.lifecycle.templates import latest_version
-from organizer.runtime.store import STATES, SQLiteStore, Store
+from organizer.runtime.store import STATES, SQLiteStore
 
 from .bodies import HTTPRefusal, read_json
 from .errors import NO_STORE, JSONAnswer
-from .services import organizer_id
+from .services import Services, organizer_id
 
 MAX_CLIENTS_PER_SEND = 10_000
 MOVES = ("unsubmit", "archive", "delete", "seal")
@@ -107,11 +108,16 @@ def _settings(body: dict[str, Any], current: ReminderSettings) -> ReminderSettin
                             _field(body, "limit", int, current.limit))
 
 
-def routes(store: Store) -> list[BaseRoute]:
-    """The lifecycle's routes over `store` (its tables are installed on the first call)."""
-    if not isinstance(store, SQLiteStore):
+def routes(found: Services) -> list[BaseRoute]:
+    """The lifecycle's routes over the server's store (its tables are installed on the first call).
+    A submission through the autosave API notifies the firm and moves jobs on in its own transaction."""
+    if not isinstance(found.store, SQLiteStore):
         return []
-    lifecycle = install(store)
+    lifecycle = install(found.store)
+
+    def submitted(conn: Any, ident: str) -> None:
+        record_submissions(lifecycle, conn, ident)
+    found.submit_hooks.append(submitted)
 
     @_refusals
     async def list_clients(request: Request) -> Response:

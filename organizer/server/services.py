@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,10 @@ from .previews import Previews
 
 ORGANIZER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
 PINNED_CACHE = 64
+
+#: Run inside a submission's transaction with its connection and the organizer's id (the
+#: lifecycle queues the firm's email and moves jobs on), so the two commit together.
+SubmitHook = Callable[[Any, str], None]
 
 
 @dataclass
@@ -54,6 +59,7 @@ class Services:
     #: Saves of this process queue here rather than in SQLite's busy handler, which sleeps in steps
     #: of up to 100 ms between attempts: a lock hands over at once.
     writes: threading.Lock = field(default_factory=threading.Lock)
+    submit_hooks: list[SubmitHook] = field(default_factory=list)
 
     def context(self, organizer: Organizer) -> dict[str, Any] | None:
         """The shortcode context of an organizer: the library's sample context for previews."""

@@ -39,7 +39,7 @@ def test_the_lifecycle_routes_are_mounted_when_their_module_exists(tmp_path: Pat
         return None
 
     module = types.ModuleType("organizer.server.lifecycle_api")
-    module.routes = lambda store: [Route("/clients", ping)]  # type: ignore[attr-defined]
+    module.routes = lambda found: [Route("/clients", ping)]  # type: ignore[attr-defined]
     saved = sys.modules.get(module.__name__)
     sys.modules[module.__name__] = module
     try:
