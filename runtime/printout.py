@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import escape
 
 from .expressions import is_answered
 from .messages import format_date, format_money, format_number, format_size, ui
@@ -35,6 +34,7 @@ FileUrl = Callable[[str, Mapping[str, Any]], str | None]
 #: The most row fields printed side by side; a wider repeat prints each row on its own.
 MAX_TABLE_COLUMNS = 6
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_PAGE_COUNTER = re.compile(r"\{(page|pages)\}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +123,6 @@ def render_print(template: Template, answers: Any, context: Mapping[str, Any] | 
     state = template.evaluate(answers, context)
     printer = _Printer(template, state, file_url)
     language = template.language
-    style = print_style()
     return environment().get_template("print.html.j2").render(
         language=language,
         name=name if name is not None else printer.text(template.program.title),
@@ -134,8 +133,8 @@ def render_print(template: Template, answers: Any, context: Mapping[str, Any] | 
         sections=printer.sections(),
         row_word=ui("print_row", language),
         no_rows=ui("print_no_rows", language),
-        style=style,
-        csp=f"default-src 'none'; style-src {_csp_hash(style)}; base-uri 'none'; form-action 'none'",
+        page_number=page_number(language),
+        csp=f"default-src 'none'; style-src {_csp_hash(print_style(language))}; base-uri 'none'; form-action 'none'",
     )
 
 
@@ -179,13 +178,29 @@ def environment() -> Environment:
 
 
 @cache
-def print_style() -> str:
-    """The page's CSS (`templates/print.css.j2`). It holds no character that HTML escaping changes,
-    so it goes through autoescaping unchanged and its CSP hash is that of the text as written."""
-    style = environment().get_template("print.css.j2").render()
-    if str(escape(style)) != style or "</" in style:
-        raise RuntimeError("print.css.j2 must not contain & < > \" or '")
+def print_style(language: str) -> str:
+    """The page's CSS (`templates/print.css.j2`) in `language`, whose CSP hash the page carries.
+    The page includes the same template, so its CSS string quotes are written as they are; its only
+    values, `page_number`'s, are text HTML escaping leaves alone: the page's stylesheet is exactly
+    this text. It holds no `<`, so it cannot end the `<style>` element."""
+    style = environment().get_template("print.css.j2").render(page_number=page_number(language))
+    if "<" in style:
+        raise RuntimeError("print.css.j2 must not contain <")
     return style
+
+
+def page_number(language: str) -> list[tuple[str, str]]:
+    """The catalogue's `print_page` ("Page {page} of {pages}") as the parts of a CSS `content`
+    value: each text, escaped by `css_escape`, and the counter its placeholder names ("" after the
+    last text)."""
+    parts = _PAGE_COUNTER.split(ui("print_page", language))
+    return [(css_escape(text), counter) for text, counter in zip(parts[::2], [*parts[1::2], ""], strict=True)]
+
+
+def css_escape(text: str) -> str:
+    """`text` as the inside of a CSS string: every character but letters, digits and spaces becomes
+    a hex escape (`"` is `\\22 `), so it holds no quote, backslash, newline or `& < > '`."""
+    return "".join(c if c.isalnum() or c == " " else f"\\{ord(c):x} " for c in text)
 
 
 def _csp_hash(text: str) -> str:

@@ -291,7 +291,7 @@ def test_the_page_runs_and_loads_nothing(html: str) -> None:
     names = {name for name, _ in found.attributes}
     assert not {"src", "srcset", "style", "action", "data"} & names and not any(n.startswith("on") for n in names)
     assert found.comments == [] and "data-" not in html and "url(" not in html and "@import" not in html
-    style = print_style()
+    style = print_style("en")
     digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
     assert (f'content="default-src &#39;none&#39;; style-src &#39;sha256-{digest}&#39;; base-uri &#39;none&#39;; '
             "form-action &#39;none&#39;\">") in html
