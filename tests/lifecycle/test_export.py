@@ -116,6 +116,19 @@ def test_every_single_byte_tampering_is_detected(store: SQLiteStore, tmp_path: P
     assert verify(store, organizer_id) == ["the answers differ from the sealed answers"]
 
 
+@pytest.mark.parametrize(("field", "value"), [(6, 0x94), (8, 0x01), (10, 0x63)])
+def test_a_zip_that_claims_a_version_encryption_or_method_it_lacks_is_damaged(store: SQLiteStore, field: int,
+                                                                             value: int) -> None:
+    """The central directory's "version needed" (14.8), "encrypted" flag, and compression method (AES):
+    zipfile raises NotImplementedError or RuntimeError for them, which verify reports as damage."""
+    organizer_id = _uploaded(store, ["w2.pdf"])
+    seal(store, organizer_id, actor="partner")
+    damaged = bytearray(export_zip(store, organizer_id))
+    damaged[damaged.index(b"PK\x01\x02") + field] = value
+    (problem,) = verify_zip(store, organizer_id, bytes(damaged))
+    assert problem.startswith("the archive is damaged: ")
+
+
 def test_only_a_submitted_organizer_can_be_exported_or_sealed(store: SQLiteStore) -> None:
     version = store.put_template(template_json(UPLOADS))
     put_client(store, Client(id="c", name="Client"))
