@@ -49,6 +49,7 @@ from .runtime.lifecycle.states import (
     set_reminders,
     todo,
 )
+from .runtime.lifecycle.table import FORMATS, export_answers
 from .runtime.lifecycle.templates import latest_version
 from .runtime.store import SQLiteStore, StoreError
 
@@ -280,6 +281,19 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 @_guarded
+def cmd_answers(args: argparse.Namespace) -> int:
+    chosen = args.format or ("xlsx" if args.output.lower().endswith(".xlsx") else "csv")
+    data = export_answers(open_store(args), args.template, format=chosen, period=args.period, repeat=args.repeat)
+    if args.output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        Path(args.output).write_bytes(data)
+        print(f"{args.output}: {len(data)} bytes")
+    return EXIT_OK
+
+
+@_guarded
 def cmd_verify(args: argparse.Namespace) -> int:
     store = open_store(args)
     problems = verify(store, args.organizer)
@@ -419,6 +433,14 @@ def register(commands: Any, load_ir: LoadIR) -> None:
     c.add_argument("organizer", metavar="ORGANIZER_ID")
     c.add_argument("-o", "--output", required=True, metavar="FILE.zip")
     c.set_defaults(run=cmd_export)
+    c = commands.add_parser("answers", parents=[store],
+                            help="the submitted answers to a template as a table (CSV, or an XLSX workbook)")
+    c.add_argument("template", metavar="TEMPLATE_ID")
+    c.add_argument("-o", "--output", required=True, metavar="FILE.csv|FILE.xlsx|-")
+    c.add_argument("--format", choices=sorted(FORMATS), help="default: from the output's suffix, else csv")
+    c.add_argument("--period", help="only organizers of this period (a year)")
+    c.add_argument("--repeat", metavar="REPEAT_ID", help="CSV of one repeat's rows instead of the answers")
+    c.set_defaults(run=cmd_answers)
     c = commands.add_parser("verify", parents=[store], help="check a sealed organizer (and an export) against its seal")
     c.add_argument("organizer", metavar="ORGANIZER_ID")
     c.add_argument("--zip", metavar="FILE.zip")

@@ -8,7 +8,7 @@ every route: Host, Origin and same-origin checks. Refusals are JSON errors, neve
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from functools import wraps
+from functools import partial, wraps
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -39,6 +39,7 @@ from organizer.runtime.lifecycle.states import (
     set_reminders,
     todo,
 )
+from organizer.runtime.lifecycle.table import FORMATS, export_answers
 from organizer.runtime.lifecycle.templates import latest_version
 from organizer.runtime.store import STATES, SQLiteStore
 
@@ -225,6 +226,18 @@ def routes(found: Services) -> list[BaseRoute]:
         return Response(data, media_type="application/zip", headers={
             **NO_STORE, "content-disposition": f'attachment; filename="organizer-{ident}.zip"'})
 
+    @_refusals
+    async def answers(request: Request) -> Response:
+        template_id, query = request.path_params["template_id"], request.query_params
+        chosen = query.get("format", "csv")
+        if chosen not in FORMATS:
+            raise HTTPRefusal(400, "bad-query", "`format` is csv or xlsx")
+        data = await run_in_threadpool(partial(export_answers, lifecycle, template_id, format=chosen,
+                                               period=query.get("period"), repeat=query.get("repeat")))
+        name = f"{template_id}-{query.get('repeat') or 'answers'}.{chosen}"
+        return Response(data, media_type=FORMATS[chosen], headers={
+            **NO_STORE, "content-disposition": f'attachment; filename="{name}"'})
+
     return [
         Route("/lifecycle/clients", clients_route, methods=["GET", "POST"]),
         Route("/lifecycle/clients/{client_id}/todo", client_todo, methods=["GET"]),
@@ -234,6 +247,7 @@ def routes(found: Services) -> list[BaseRoute]:
         Route("/lifecycle/organizers/{organizer_id}/reminders", reminders_route, methods=["GET", "PUT"]),
         Route("/lifecycle/organizers/{organizer_id}/on-behalf", on_behalf, methods=["PUT"]),
         Route("/lifecycle/organizers/{organizer_id}/export", export, methods=["GET"]),
+        Route("/lifecycle/templates/{template_id}/answers", answers, methods=["GET"]),
         *(Route(f"/lifecycle/organizers/{{organizer_id}}/{name}", firm_move(name), methods=["POST"])
           for name in MOVES),
     ]
