@@ -1,6 +1,7 @@
-"""Lifecycle: a bulk send to N clients (organizers created, invites queued in the outbox) and one
-reminders pass over N open organizers, each in a fresh store, median of a few runs; optionally
-the delivery of the queued invites to a local SMTP server (aiosmtpd).
+"""Lifecycle: a bulk send to N clients (organizers created, invites queued in the outbox), one
+reminders pass over N open organizers, N submissions, and the answer table of the N submissions
+(CSV and XLSX), each in a fresh store, median of a few runs; optionally the delivery of the
+queued invites to a local SMTP server (aiosmtpd).
 
     python bench/lifecycle.py [--clients 10000] [--runs 3] [--deliver]
 """
@@ -27,6 +28,8 @@ from organizer.runtime.lifecycle.records import Client  # noqa: E402
 from organizer.runtime.lifecycle.reminders import run  # noqa: E402
 from organizer.runtime.lifecycle.schema import install  # noqa: E402
 from organizer.runtime.lifecycle.sending import Sending, send  # noqa: E402
+from organizer.runtime.lifecycle.states import submit  # noqa: E402
+from organizer.runtime.lifecycle.table import FORMATS, export_answers  # noqa: E402
 from organizer.runtime.store import SQLiteStore  # noqa: E402
 
 
@@ -67,6 +70,15 @@ def one_run(size: int, deliver: bool) -> dict[str, float]:
         result = run(store)
         times["reminders pass, none due"] = time.perf_counter() - start
         assert result.queued == 0
+        start = time.perf_counter()
+        for one in sent:
+            submit(store, one.organizer_id, answers={"first_name": "Ann", "moved": False},
+                   base_revision=store.draft(one.organizer_id).revision)
+        times["submit each (validated)"] = time.perf_counter() - start
+        for fmt in FORMATS:
+            start = time.perf_counter()
+            data = export_answers(store, "season_tax", format=fmt)
+            times[f"answer table, {fmt} ({len(data) / 1e6:.1f} MB)"] = time.perf_counter() - start
         store.close()
         return times
 
