@@ -221,6 +221,20 @@ class SQLiteStore:
             raise
         with _translated_errors():
             conn.commit()
+            self._keep_deleted_wal(conn)
+
+    def _keep_deleted_wal(self, conn: sqlite3.Connection) -> None:
+        """A `-wal` file deleted while the store is open (RELIABILITY A8): the connections go on
+        writing to the unlinked file, which a crash would take with it. So after every commit while
+        it is missing, the commits are checkpointed into the database file (fsynced) before they are
+        acknowledged; a restart then starts a new `-wal`. Other processes are refused meanwhile
+        (SQLite reports a disk I/O error: `Unavailable`)."""
+        if os.path.exists(f"{self.path}-wal"):
+            return
+        busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(FULL)").fetchone()
+        if busy or copied < frames:
+            raise Unavailable("the store's -wal file was deleted and its changes could not be copied into the "
+                              "database yet; retry")
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
