@@ -21,12 +21,12 @@ from datetime import datetime
 from typing import Any
 
 from ..printout import render_print
-from ..store import SQLiteStore, StoredFile, StoreError
+from ..store import Organizer, SQLiteStore, StoredFile, StoreError
 from ..store.files import display_name
 from .clients import client as load_client
 from .clients import firm as firm_settings
 from .names import context
-from .records import LifecycleError, WrongState
+from .records import Client, Firm, Issued, LifecycleError, WrongState
 from .states import issued
 from .templates import pinned
 
@@ -101,12 +101,18 @@ def _blob(store: SQLiteStore, organizer_id: str, stored: StoredFile) -> bytes:
     return b"".join(chunks)
 
 
+def submitted_context(firm: Firm, client: Client, organizer: Organizer, sent: Issued) -> dict[str, Any]:
+    """The context a submission is read with: its client, the firm, its period's year, and `today`
+    the day it was submitted."""
+    submitted = datetime.fromisoformat(organizer.submitted_at or organizer.updated_at)
+    return context(firm, client, submitted, int(sent.period) if sent.period.isdigit() else None)
+
+
 def _printout(store: SQLiteStore, organizer_id: str, answers: dict[str, Any]) -> bytes:
     organizer = store.organizer(organizer_id)
     sent = issued(store, organizer_id)
     client = load_client(store, sent.client_id)
-    submitted = datetime.fromisoformat(organizer.submitted_at or organizer.updated_at)
-    values = context(firm_settings(store), client, submitted, int(sent.period) if sent.period.isdigit() else None)
+    values = submitted_context(firm_settings(store), client, organizer, sent)
     page = render_print(pinned(store, organizer.template_version), answers, values, name=organizer.name,
                         client=client.name, submitted_at=values["today"])
     return page.encode("utf-8")

@@ -141,12 +141,17 @@ def todo(store: SQLiteStore, client_id: str) -> list[Listed]:
     return _listed(store, "i.client_id = ? AND o.state IN ('pending', 'in_progress')", (client_id,))
 
 
-def organizers(store: SQLiteStore, *, client_id: str | None = None, states: tuple[str, ...] = ()) -> list[Listed]:
-    """Staff's list: every organizer sent (of one client, in some states), most recently notified first."""
+def organizers(store: SQLiteStore, *, client_id: str | None = None, template_id: str | None = None,
+               states: tuple[str, ...] = ()) -> list[Listed]:
+    """Staff's list: every organizer sent (of one client, of one template, in some states), most
+    recently notified first."""
     where, args = ["1"], []
     if client_id is not None:
         where.append("i.client_id = ?")
         args.append(client_id)
+    if template_id is not None:
+        where.append("i.template_id = ?")
+        args.append(template_id)
     if states:
         where.append(f"o.state IN ({', '.join('?' * len(states))})")
         args += states

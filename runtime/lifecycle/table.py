@@ -5,7 +5,7 @@ period, client name and organizer id. Columns are the organizer, its client, per
 submission time, then every question and computed value of the template in document order (of its
 latest version; ids only older versions have come after). A cell holds only what the client saw:
 the runtime evaluates each submission and a hidden or skipped answer stays empty. A repeat's cell
-is its number of rows; `repeat_table` gives its rows, one line per row.
+is its number of rows; the repeat's own sheet has its rows, one line per row.
 
 Values stay data: numbers are numbers, dates are dates, yes/no is `yes`/`no`, a choice is its
 option id, several choices or files are joined with `; ` (files by name). Text that a spreadsheet
@@ -29,8 +29,7 @@ from ..store import SQLiteStore
 from ..template import Template
 from .clients import client as load_client
 from .clients import firm as firm_settings
-from .export import EXPORTABLE
-from .names import context
+from .export import EXPORTABLE, submitted_context
 from .records import LifecycleError, Unknown
 from .states import organizers
 from .templates import latest_version, pinned
@@ -68,21 +67,24 @@ class AnswerTable:
     repeats: dict[str, Sheet]
 
 
+_VALUES = ("question", "computed")
+
+
 def _top_nodes(template: Template) -> list[Node]:
-    return [n for n in template.evaluator.nodes if n.kind in ("question", "computed", "repeat")]
+    return [n for n in template.evaluator.nodes if n.kind in (*_VALUES, "repeat")]
 
 
-def _columns(templates: Iterable[Template]) -> tuple[list[str], dict[str, list[str]]]:
-    """Question, computed and repeat ids (and each repeat's field ids), the first template's order first."""
+def _columns(versions: dict[Template, list[Node]]) -> tuple[list[str], dict[str, list[str]]]:
+    """Question, computed and repeat ids (and each repeat's field ids), the first version's order first."""
     ids: list[str] = []
     fields: dict[str, list[str]] = {}
-    for template in templates:
-        for node in _top_nodes(template):
+    for nodes in versions.values():
+        for node in nodes:
             if node.id not in ids:
                 ids.append(node.id)
             if node.kind == "repeat" and node.row is not None:
                 known = fields.setdefault(node.id, [])
-                known += [n.id for n in node.row.nodes if n.kind in ("question", "computed") and n.id not in known]
+                known += [n.id for n in node.row.nodes if n.kind in _VALUES and n.id not in known]
     return ids, fields
 
 
@@ -121,9 +123,13 @@ def answer_table(store: SQLiteStore, template_id: str, *, period: str | None = N
     """The submitted answers to `template_id` (every version of it), of `period` or all periods
     (just the header when nothing is submitted yet)."""
     latest = pinned(store, latest_version(store, template_id))
-    listed = [entry for entry in organizers(store, states=tuple(sorted(EXPORTABLE)))
-              if entry.issued.template_id == template_id and (period is None or entry.issued.period == period)]
-    versions = [latest] + [pinned(store, v) for v in dict.fromkeys(e.organizer.template_version for e in listed)]
+    listed = [entry for entry in organizers(store, template_id=template_id, states=tuple(sorted(EXPORTABLE)))
+              if period is None or entry.issued.period == period]
+    versions = {latest: _top_nodes(latest)}
+    for entry in listed:
+        template = pinned(store, entry.organizer.template_version)
+        if template not in versions:
+            versions[template] = _top_nodes(template)
     ids, fields = _columns(versions)
     firm = firm_settings(store)
     rows: list[tuple[Any, ...]] = []
@@ -132,10 +138,9 @@ def answer_table(store: SQLiteStore, template_id: str, *, period: str | None = N
         organizer, sent = entry.organizer, entry.issued
         client = load_client(store, sent.client_id)
         template = pinned(store, organizer.template_version)
-        submitted = datetime.datetime.fromisoformat(organizer.submitted_at or organizer.updated_at)
-        values = context(firm, client, submitted, int(sent.period) if sent.period.isdigit() else None)
-        state = template.evaluate(store.submission(organizer.id) or {}, values)
-        nodes = _top_nodes(template)
+        state = template.evaluate(store.submission(organizer.id) or {},
+                                  submitted_context(firm, client, organizer, sent))
+        nodes = versions[template]
         cells = _cells(nodes, state.vis, state.val)
         key = (sent.period, client.name.casefold(), organizer.id)
         rows.append((key, (organizer.id, inert(client.id), inert(client.name), inert(sent.period), organizer.state,
@@ -154,7 +159,7 @@ def answer_table(store: SQLiteStore, template_id: str, *, period: str | None = N
 def _row(repeat: Node, number: int, row: Row, field_ids: list[str], organizer_id: str,
          client_name: str) -> tuple[Cell, ...]:
     assert repeat.row is not None
-    cells = _cells([n for n in repeat.row.nodes if n.kind in ("question", "computed")], row.vis, row.val)
+    cells = _cells([n for n in repeat.row.nodes if n.kind in _VALUES], row.vis, row.val)
     return (organizer_id, inert(client_name), number, *(cells.get(i) for i in field_ids))
 
 
