@@ -227,8 +227,8 @@ class SQLiteStore:
         """A `-wal` file deleted while the store is open (RELIABILITY A8): the connections go on
         writing to the unlinked file, which a crash would take with it. So after every commit while
         it is missing, the commits are checkpointed into the database file (fsynced) before they are
-        acknowledged; a restart then starts a new `-wal`. Other processes are refused meanwhile
-        (SQLite reports a disk I/O error: `Unavailable`)."""
+        acknowledged; a restart then starts a new `-wal`. A store opened meanwhile also starts a new
+        one, and this store's connections may then fail, without acknowledging anything."""
         if os.path.exists(f"{self.path}-wal"):
             return
         busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(FULL)").fetchone()
